@@ -1,0 +1,110 @@
+# volmgr: top-level Makefile. `make`, `make check`, `make install`
+# (PREFIX, DESTDIR), `make V=1` for full command lines, `make SANITIZE=1`
+# for an ASan/UBSan build.
+
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+LIBDIR    ?= $(PREFIX)/lib
+INCDIR    ?= $(PREFIX)/include
+MANDIR    ?= $(PREFIX)/share/man
+PCDIR     ?= $(LIBDIR)/pkgconfig
+LVMLINKDIR ?= $(PREFIX)/libexec/volmgr/lvm
+UDEVDIR   ?= /lib/udev/rules.d
+VERSION   := 0.1.0
+SOVER     := 1
+
+CC        ?= gcc
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+             -Wno-unused-parameter -Wvla
+BASE      := -std=gnu17 -fPIC -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -fvisibility=hidden \
+             -Imetadata -Ilibvolmgr -DVOLMGR_VERSION='"$(VERSION)"'
+ifeq ($(SANITIZE),1)
+CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS   += -fsanitize=address,undefined
+endif
+ALL_CFLAGS = $(BASE) $(WARN) $(CFLAGS) $(shell pkg-config --cflags blkid uuid 2>/dev/null)
+LIBS_LIB  := $(shell pkg-config --libs blkid uuid 2>/dev/null)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+MD_SRC    := $(wildcard metadata/*.c)
+LIB_SRC   := $(wildcard libvolmgr/*.c)
+TOOL_SRC  := $(wildcard tools/*.c)
+MD_OBJ    := $(MD_SRC:.c=.o)
+LIB_OBJ   := $(LIB_SRC:.c=.o)
+TOOL_OBJ  := $(TOOL_SRC:.c=.o)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:.c=)
+
+SONAME    := libvolmgr.so.$(SOVER)
+LIBSO     := libvolmgr/$(SONAME)
+
+.PHONY: all clean check check-unit check-cli check-fuzz fuzz install bench
+all: $(LIBSO) libvolmgr/libvolmgr.so tools/volmgr libvolmgr/volmgr.pc
+
+%.o: %.c $(wildcard metadata/*.h libvolmgr/*.h tools/*.h)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+libvolmgr/libvolmgr.a: $(MD_OBJ) $(LIB_OBJ)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LIBSO): $(MD_OBJ) $(LIB_OBJ) libvolmgr/libvolmgr.sym
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=libvolmgr/libvolmgr.sym \
+		-Wl,-z,defs -o $@ $(MD_OBJ) $(LIB_OBJ) $(LDFLAGS) $(LIBS_LIB)
+
+libvolmgr/libvolmgr.so: $(LIBSO)
+	$(Q)ln -sf $(SONAME) $@
+
+# In the build tree the tool finds the library next to it through its RUNPATH;
+# `make install` relinks it without one.
+tools/volmgr: $(TOOL_OBJ) $(LIBSO)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $(TOOL_OBJ) -Llibvolmgr -l:$(SONAME) -Wl,-rpath,'$$ORIGIN/../libvolmgr' $(LDFLAGS)
+
+libvolmgr/volmgr.pc: libvolmgr/volmgr.pc.in Makefile
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCDIR@|$(INCDIR)|;s|@VERSION@|$(VERSION)|' $< > $@
+
+tests/unit/test_%: tests/unit/test_%.c libvolmgr/libvolmgr.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< libvolmgr/libvolmgr.a $(LDFLAGS) $(LIBS_LIB) -lcmocka
+
+check-unit: $(UNIT_BIN)
+	$(Q)tests/unit/run $(UNIT_BIN)
+
+check-cli: all
+	$(Q)tests/cli/run
+
+tests/fuzz/fuzz_metadata: tests/fuzz/fuzz_metadata.c $(MD_SRC) $(wildcard metadata/*.h)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)clang -std=gnu17 -g -O1 -Imetadata -fsanitize=fuzzer,address,undefined -o $@ $< $(MD_SRC)
+
+check-fuzz: tests/fuzz/fuzz_metadata
+	$(Q)tests/fuzz/run $(FUZZ_SECONDS)
+
+check: all check-unit check-cli check-fuzz
+
+bench: all
+	$(Q)bench/run
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(LVMLINKDIR)
+	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvolmgr.so
+	install -m 0644 libvolmgr/volmgr.h $(DESTDIR)$(INCDIR)/volmgr.h
+	install -m 0644 libvolmgr/volmgr.pc $(DESTDIR)$(PCDIR)/volmgr.pc
+	$(CC) -o $(DESTDIR)$(SBINDIR)/volmgr $(TOOL_OBJ) -Llibvolmgr -l:$(SONAME) $(LDFLAGS)
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	for c in $$(tools/volmgr --commands); do ln -sf $(SBINDIR)/volmgr $(DESTDIR)$(LVMLINKDIR)/$$c; done
+
+clean:
+	rm -f metadata/*.o libvolmgr/*.o tools/*.o libvolmgr/*.a libvolmgr/*.so* libvolmgr/volmgr.pc \
+		tools/volmgr $(UNIT_BIN) tests/fuzz/fuzz_metadata
