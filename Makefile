@@ -17,7 +17,7 @@ CC        ?= gcc
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
              -Wno-unused-parameter -Wvla
-BASE      := -std=gnu17 -fPIC -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -fvisibility=hidden \
+BASE      := -std=gnu17 -fPIC -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
              -Imetadata -Ilibvolmgr -DVOLMGR_VERSION='"$(VERSION)"'
 ifeq ($(SANITIZE),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
