@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libvolmgr internals: not installed, not exported. */
+#ifndef VOLMGR_INTERNAL_H
+#define VOLMGR_INTERNAL_H
+
+#include <regex.h>
+#include <sys/types.h>
+
+#include "format.h"
+#include "text.h"
+#include "vgmeta.h"
+#include "volmgr.h"
+
+#define VM_ERRLEN              512
+#define VM_DEFAULT_SYSTEM_DIR  "/etc/volmgr"
+#define VM_DEFAULT_LOCK_DIR    "/run/lock/volmgr"
+#define VM_DEFAULT_PE_START    (8ull << 20)       /* holds > 10,000 LVs of metadata */
+#define VM_DEFAULT_ALIGN       (1ull << 20)
+#define VM_MDA_OFFSET          4096ull
+#define VM_DEFAULT_EXTENT      (4ull << 20)
+#define VM_DEFAULT_STRIPE      (64ull << 10)
+#define VM_ORPHAN_LOCK         "P_orphans"
+
+enum mda_state { MDA_EMPTY, MDA_OK, MDA_BAD };
+
+struct vm_mda {
+	uint64_t offset, size;            /* absolute bytes */
+	enum mda_state state;
+	struct vmf_mda_header hdr;        /* valid unless MDA_BAD with bad header */
+	bool hdr_ok;
+	uint64_t seqno;
+	char vgname[VMF_NAME_MAX + 1];
+	char vgid[VMF_ID_LEN];
+	struct parsed *md;                /* text this area holds, when parsed */
+	char why[VM_ERRLEN];             /* MDA_BAD: the reason */
+};
+
+struct vm_dev {
+	char *path;
+	dev_t rdev;
+	uint64_t size;                    /* bytes */
+	struct vmf_pv_header pvh;
+	uint32_t nmda;
+	struct vm_mda mda[VMF_MAX_AREAS];
+	int wfd;                          /* open for writing during a commit, else -1 */
+};
+
+/* One distinct metadata text found by a scan (identical copies share it). */
+struct parsed {
+	uint32_t crc;
+	uint64_t size;
+	struct vmf_vg *md;                /* NULL if not parsed (another VG) or bad */
+	char vgname[VMF_NAME_MAX + 1];
+	bool bad;
+	char why[VM_ERRLEN];
+};
+
+/* A scan's result; VGs keep a reference so that later scans leave them intact. */
+struct scan {
+	int refs;
+	struct vm_dev *devs;
+	size_t ndev;
+	struct parsed *texts;
+	size_t ntext, textcap;
+	char **vgnames;
+	size_t nvg;
+	struct vm_pv *orphans;
+	size_t norphan;
+};
+
+struct vm_pv {
+	vm_ctx *ctx;
+	vm_vg *vg;                        /* NULL: orphan */
+	uint32_t idx;                     /* in vg->md->pvs */
+	struct vm_dev *dev;               /* NULL: missing */
+};
+
+struct vm_lv {
+	vm_vg *vg;
+	struct vmf_lv *md;
+};
+
+struct vm_vg {
+	vm_ctx *ctx;
+	struct scan *scan;
+	struct vmf_vg *md;
+	int lockfd, lockfd2;
+	int mode;
+	bool is_new, removed;
+	uint64_t disk_seqno;              /* 0 for a new VG */
+	struct vm_pv *pvs;                /* parallel to md->pvs */
+	uint32_t npvh;
+	struct vmf_pvmap *maps;           /* cached extent use; NULL when stale */
+	struct vm_dev **dropped;          /* PVs leaving the VG at commit */
+	uint32_t ndropped;
+	struct vm_dev **added;            /* PVs joining (label flag, maybe new label) */
+	uint32_t nadded;
+	char *old_name;
+};
+
+struct vm_ctx {
+	char *system_dir, *lock_dir;
+	char **devices;
+	size_t ndevices;
+	regex_t *filters;
+	bool *filter_accept;
+	size_t nfilter;
+	bool scan_lvs;
+	bool backup, archive;
+	unsigned archive_min, archive_max, archive_days;
+	vm_log_fn log;
+	void *log_user;
+	vm_confirm_fn confirm;
+	void *confirm_user;
+	char *description;
+	char err[VM_ERRLEN];
+	struct scan *scan;
+};
+
+/* ctx.c */
+int vm_err(vm_ctx *ctx, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void vm_log(vm_ctx *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool vm_ask(vm_ctx *ctx, bool yes, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void vm_fmt_size(uint64_t bytes, char out[32]);
+
+/* device.c */
+int dev_open(vm_ctx *ctx, const char *path, int flags, int *fd, uint64_t *size, dev_t *rdev);
+int dev_pread(vm_ctx *ctx, int fd, const char *path, void *buf, size_t len, uint64_t off);
+int dev_pwrite(vm_ctx *ctx, int fd, const char *path, const void *buf, size_t len, uint64_t off);
+int dev_sync(vm_ctx *ctx, int fd, const char *path);
+int dev_list(vm_ctx *ctx, char ***paths, size_t *n);
+void dev_list_free(char **paths, size_t n);
+int dev_wipe_signatures(vm_ctx *ctx, int fd, const char *path, bool force, bool yes);
+int dev_same(const char *a, dev_t rdev);
+
+/* scan.c */
+int scan_run(vm_ctx *ctx, const char *want_vg);
+void scan_put(struct scan *s);
+struct vm_dev *scan_find_dev(struct scan *s, const char *path);
+struct vm_dev *scan_find_pv(struct scan *s, const char id[VMF_ID_LEN]);
+const char *scan_dev_vg(struct scan *s, const struct vm_dev *d);
+int mda_read_text(vm_ctx *ctx, int fd, const struct vm_dev *d, const struct vm_mda *m,
+		  char **text, uint64_t *len);
+
+/* lock.c */
+int lock_take(vm_ctx *ctx, const char *name, bool exclusive, int *fd);
+void lock_drop(int fd);
+int lock_vg(vm_ctx *ctx, const char *vgname, bool exclusive, int *fd);
+
+/* pv.c */
+void id_new(char id[VMF_ID_LEN]);
+int pv_write_label(vm_ctx *ctx, int fd, struct vm_dev *d);
+int pv_write_mda_header(vm_ctx *ctx, int fd, struct vm_dev *d, uint32_t i);
+int pv_init(vm_ctx *ctx, const char *path, const struct vm_pvcreate_params *p, bool need_orphan_lock);
+
+/* vg.c */
+struct vmf_pvmap *vg_maps(vm_vg *vg);
+void vg_changed(vm_vg *vg);
+int vg_pv_index(vm_vg *vg, const char *path);
+int vg_bind_pvs(vm_vg *vg);
+vm_lv *vg_lv_handle(vm_vg *vg, struct vmf_lv *md);
+
+/* alloc.c */
+int alloc_extend(vm_vg *vg, struct vmf_lv *lv, uint64_t extents, uint32_t stripes,
+		 uint32_t stripe_size, enum vm_alloc policy, const bool *allowed);
+void alloc_reduce(vm_vg *vg, struct vmf_lv *lv, uint64_t extents);
+
+/* backup.c */
+int backup_write(vm_vg *vg, const char *path);
+int backup_after_commit(vm_vg *vg);
+
+#endif

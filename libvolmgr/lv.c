@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Logical volumes: create, resize, rename, remove, tags, accessors. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "internal.h"
+
+static int writable(vm_vg *vg)
+{
+	if (vg->mode != VM_VG_WRITE)
+		return vm_err(vg->ctx, -EPERM, "volume group %s is open read-only", vg->md->name);
+	return 0;
+}
+
+static int known(vm_lv *lv, const char *what)
+{
+	if (lv->md->unknown)
+		return vm_err(lv->vg->ctx, -EOPNOTSUPP, "%s/%s has a segment type volmgr does not handle; "
+			      "it can only be listed and removed, not %s", lv->vg->md->name, lv->md->name, what);
+	return 0;
+}
+
+/* PV list -> mask over vg->md->pvs. */
+static int pv_mask(vm_vg *vg, const char *const *pvs, size_t npvs, bool **out)
+{
+	*out = NULL;
+	if (!npvs)
+		return 0;
+	bool *m = calloc(vg->md->npv, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	for (size_t i = 0; i < npvs; i++) {
+		int idx = vg_pv_index(vg, pvs[i]);
+		if (idx < 0) {
+			free(m);
+			return vm_err(vg->ctx, -ENOENT, "%s: not a physical volume of volume group %s",
+				      pvs[i], vg->md->name);
+		}
+		m[idx] = true;
+	}
+	*out = m;
+	return 0;
+}
+
+static const char *alloc_name(enum vm_alloc a)
+{
+	static const char *const names[] = { NULL, "normal", "contiguous", "cling", "anywhere" };
+	return a < sizeof(names) / sizeof(*names) ? names[a] : NULL;
+}
+
+int vm_vg_size_to_extents(vm_vg *vg, const vm_lv *lv, const struct vm_size *sz,
+			  const char *const *pvs, size_t npvs, uint32_t stripes, uint64_t *extents)
+{
+	uint64_t es = vm_vg_extent_size(vg), base = 0, n;
+	bool *mask = NULL;
+	int r;
+	if (!stripes)
+		stripes = 1;
+	switch (sz->kind) {
+	case VM_SIZE_BYTES:
+		n = sz->value / es + (sz->value % es != 0);
+		if (sz->value % es)
+			vm_log(vg->ctx, VM_LOG_INFO, "Rounding up size to full physical extent.");
+		n = (n + stripes - 1) / stripes * stripes;
+		*extents = n;
+		return 0;
+	case VM_SIZE_EXTENTS:
+		*extents = sz->value;
+		return 0;
+	case VM_SIZE_PERCENT_FREE:
+		base = vm_vg_free_count(vg);
+		break;
+	case VM_SIZE_PERCENT_VG:
+		base = vm_vg_extent_count(vg);
+		break;
+	case VM_SIZE_PERCENT_ORIGIN:
+		if (!lv)
+			return vm_err(vg->ctx, -EINVAL, "%%ORIGIN needs an origin volume");
+		base = vm_lv_extents(lv);
+		break;
+	case VM_SIZE_PERCENT_PVS: {
+		struct vmf_pvmap *maps = vg_maps(vg);
+		if (!maps)
+			return -EINVAL;
+		if ((r = pv_mask(vg, pvs, npvs, &mask)))
+			return r;
+		for (uint32_t i = 0; i < vg->md->npv; i++)
+			if (!mask || mask[i])
+				base += vg->md->pvs[i].pe_count - maps[i].used_count;
+		free(mask);
+		break;
+	}
+	}
+	n = base * sz->value / 100;
+	*extents = n / stripes * stripes;
+	return 0;
+}
+
+int vm_lv_create(vm_vg *vg, const struct vm_lv_params *p, vm_lv **out)
+{
+	vm_ctx *ctx = vg->ctx;
+	struct vmf_vg *md = vg->md;
+	char err[VMF_ERRLEN], name[VMF_NAME_MAX + 1];
+	int r;
+	if ((r = writable(vg)))
+		return r;
+	if (p->name) {
+		if (vmf_lv_name_check(p->name, err))
+			return vm_err(ctx, -EINVAL, "invalid logical volume name: %s", err);
+		snprintf(name, sizeof(name), "%s", p->name);
+	} else {
+		/* lvolN, the first N not taken */
+		for (uint32_t n = 0;; n++) {
+			snprintf(name, sizeof(name), "lvol%u", n);
+			if (!vmf_vg_find_lv(md, name))
+				break;
+		}
+	}
+	if (vmf_vg_find_lv(md, name))
+		return vm_err(ctx, -EEXIST, "logical volume %s already exists in volume group %s", name, md->name);
+	uint32_t stripes = p->stripes ? p->stripes : 1;
+	uint64_t ssize = p->stripe_size ? p->stripe_size : VM_DEFAULT_STRIPE;
+	if (stripes > 128)
+		return vm_err(ctx, -EINVAL, "%u stripes: at most 128", stripes);
+	if (stripes > md->npv && p->alloc != VM_ALLOC_ANYWHERE)
+		return vm_err(ctx, -EINVAL, "%u stripes need %u physical volumes; volume group %s has %u",
+			      stripes, stripes, md->name, md->npv);
+	if (stripes > 1 && (ssize < 4096 || (ssize & (ssize - 1)) || ssize > vm_vg_extent_size(vg)))
+		return vm_err(ctx, -EINVAL, "stripe size %" PRIu64 " must be a power of two from 4 KiB up to "
+			      "the extent size", ssize);
+	if (!p->extents)
+		return vm_err(ctx, -EINVAL, "size of the logical volume is zero");
+	if (p->extents % stripes)
+		return vm_err(ctx, -EINVAL, "%" PRIu64 " extents do not divide into %u stripes", p->extents,
+			      stripes);
+	for (size_t i = 0; i < p->ntags; i++)
+		if (vmf_tag_check(p->tags[i], err))
+			return vm_err(ctx, -EINVAL, "%s", err);
+	bool *mask;
+	if ((r = pv_mask(vg, p->pvs, p->npvs, &mask)))
+		return r;
+	struct vmf_lv *lv = vmf_vg_add_lv(md, name);
+	if (!lv) {
+		free(mask);
+		return -ENOMEM;
+	}
+	static struct utsname u;
+	id_new(lv->id);
+	lv->creation_time = time(NULL);
+	lv->creation_host = uname(&u) ? "unknown" : vmf_strdup(md, u.nodename);
+	r = vmf_strlist_add(md, &lv->status, "READ") || vmf_strlist_add(md, &lv->status, "WRITE") ||
+	    vmf_strlist_add(md, &lv->status, "VISIBLE") ? -ENOMEM : 0;
+	if (!r && p->alloc != VM_ALLOC_INHERIT && p->alloc != VM_ALLOC_NORMAL)
+		lv->alloc = alloc_name(p->alloc);
+	for (size_t i = 0; i < p->ntags && !r; i++)
+		r = vmf_strlist_add(md, &lv->tags, p->tags[i]);
+	if (!r)
+		r = alloc_extend(vg, lv, p->extents, stripes, (uint32_t)(ssize / VMF_SECTOR), p->alloc, mask);
+	free(mask);
+	if (r) {
+		vmf_vg_del_lv(md, lv);
+		vg_changed(vg);
+		return r;
+	}
+	if (out)
+		*out = vg_lv_handle(vg, lv);
+	return 0;
+}
+
+int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc, const char *const *pvs, size_t npvs)
+{
+	vm_vg *vg = lv->vg;
+	vm_ctx *ctx = vg->ctx;
+	struct vmf_lv *m = lv->md;
+	int r;
+	if ((r = writable(vg)) || (r = known(lv, "resized")))
+		return r;
+	uint64_t cur = vmf_lv_extents(m);
+	const struct vmf_seg *last = &m->segs[m->nseg - 1];
+	uint32_t stripes = last->stripe_count;
+	if (extents % stripes) {
+		uint64_t rounded = extents > cur ? (extents + stripes - 1) / stripes * stripes
+						 : extents / stripes * stripes;
+		vm_log(ctx, VM_LOG_INFO, "Rounding size (%" PRIu64 " extents) to a whole number of %u stripes: "
+		       "%" PRIu64 " extents.", extents, stripes, rounded);
+		extents = rounded;
+	}
+	if (!extents)
+		return vm_err(ctx, -EINVAL, "%s/%s: cannot reduce to zero extents", vg->md->name, m->name);
+	if (extents == cur)
+		return vm_err(ctx, -EALREADY, "%s/%s already has %" PRIu64 " extents", vg->md->name, m->name,
+			      cur);
+	if (extents < cur) {
+		/* A striped tail shorter than a stripe set would be cut mid-segment. */
+		alloc_reduce(vg, m, extents);
+		for (uint32_t s = 0; s < m->nseg; s++)
+			if (m->segs[s].extent_count % m->segs[s].stripe_count)
+				return vm_err(ctx, -EINVAL, "reduction would split a striped segment");
+		return 0;
+	}
+	bool *mask;
+	if ((r = pv_mask(vg, pvs, npvs, &mask)))
+		return r;
+	r = alloc_extend(vg, m, extents - cur, stripes, last->stripe_size, alloc, mask);
+	free(mask);
+	return r;
+}
+
+int vm_lv_remove(vm_lv *lv)
+{
+	int r;
+	if ((r = writable(lv->vg)))
+		return r;
+	vmf_vg_del_lv(lv->vg->md, lv->md);
+	lv->md->priv = NULL;
+	vg_changed(lv->vg);
+	return 0;
+}
+
+int vm_lv_rename(vm_lv *lv, const char *new_name)
+{
+	vm_vg *vg = lv->vg;
+	char err[VMF_ERRLEN];
+	int r;
+	if ((r = writable(vg)))
+		return r;
+	if (vmf_lv_name_check(new_name, err))
+		return vm_err(vg->ctx, -EINVAL, "invalid logical volume name: %s", err);
+	if (vmf_vg_find_lv(vg->md, new_name))
+		return vm_err(vg->ctx, -EEXIST, "logical volume %s already exists in volume group %s",
+			      new_name, vg->md->name);
+	const char *n = vmf_strdup(vg->md, new_name);
+	if (!n)
+		return -ENOMEM;
+	lv->md->name = n;
+	return 0;
+}
+
+int vm_lv_add_tag(vm_lv *lv, const char *tag)
+{
+	char err[VMF_ERRLEN];
+	int r;
+	if ((r = writable(lv->vg)))
+		return r;
+	if (vmf_tag_check(tag, err))
+		return vm_err(lv->vg->ctx, -EINVAL, "%s", err);
+	return vmf_strlist_add(lv->vg->md, &lv->md->tags, tag);
+}
+
+int vm_lv_del_tag(vm_lv *lv, const char *tag)
+{
+	int r;
+	if ((r = writable(lv->vg)))
+		return r;
+	if (!vmf_strlist_del(&lv->md->tags, tag))
+		return vm_err(lv->vg->ctx, -ENOENT, "%s/%s has no tag %s", lv->vg->md->name, lv->md->name, tag);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- accessors */
+
+const char *vm_lv_name(const vm_lv *lv)
+{
+	return lv->md->name;
+}
+
+void vm_lv_uuid(const vm_lv *lv, char out[39])
+{
+	vmf_id_format(lv->md->id, out);
+}
+
+vm_vg *vm_lv_vg(const vm_lv *lv)
+{
+	return lv->vg;
+}
+
+uint64_t vm_lv_extents(const vm_lv *lv)
+{
+	return vmf_lv_extents(lv->md);
+}
+
+uint64_t vm_lv_size(const vm_lv *lv)
+{
+	return vmf_lv_extents(lv->md) * vm_vg_extent_size(lv->vg);
+}
+
+bool vm_lv_visible(const vm_lv *lv)
+{
+	return vmf_strlist_has(&lv->md->status, "VISIBLE");
+}
+
+bool vm_lv_known(const vm_lv *lv)
+{
+	return !lv->md->unknown;
+}
+
+static const char *seg_type(const struct vmf_seg *s)
+{
+	const char *t = "striped";
+	if (s->raw)
+		vmt_get_str(s->raw, "type", &t);
+	else if (s->stripe_count == 1)
+		t = "linear";
+	return t;
+}
+
+void vm_lv_attr(const vm_lv *lv, char out[11])
+{
+	const struct vmf_lv *m = lv->md;
+	const struct vmf_seg *s = m->nseg ? &m->segs[0] : NULL;
+	/* 1 type, 2 permissions, 3 allocation, 4 fixed minor, 5 state, 6 open,
+	 * 7 target type, 8 zero, 9 health, 10 skip activation */
+	char type = '-';
+	if (s && s->raw)
+		type = !strcmp(seg_type(s), "snapshot") ? 's' : '-';
+	else if (!vmf_strlist_has(&m->status, "VISIBLE"))
+		type = 'i';
+	const char *alloc = m->alloc ? m->alloc : "inherit";
+	char a = alloc[0];
+	if (!strcmp(alloc, "inherit"))
+		a = 'i';
+	else if (!strcmp(alloc, "normal"))
+		a = 'n';
+	else if (!strcmp(alloc, "contiguous"))
+		a = 'c';
+	else if (!strcmp(alloc, "cling"))
+		a = 'l';
+	else if (!strcmp(alloc, "anywhere"))
+		a = 'a';
+	if (vmf_strlist_has(&m->status, "LOCKED"))
+		a = (char)(a - 32);
+	out[0] = type;
+	out[1] = vmf_strlist_has(&m->status, "WRITE") ? 'w' : 'r';
+	out[2] = a;
+	out[3] = vmf_strlist_has(&m->status, "FIXED_MINOR") ? 'm' : '-';
+	out[4] = '-';
+	out[5] = '-';
+	out[6] = '-';
+	out[7] = '-';
+	out[8] = '-';
+	out[9] = vmf_strlist_has(&m->flags, "ACTIVATION_SKIP") ? 'k' : '-';
+	out[10] = 0;
+}
+
+int64_t vm_lv_creation_time(const vm_lv *lv)
+{
+	return lv->md->creation_time;
+}
+
+const char *vm_lv_creation_host(const vm_lv *lv)
+{
+	return lv->md->creation_host ? lv->md->creation_host : "";
+}
+
+const char *vm_lv_alloc(const vm_lv *lv)
+{
+	return lv->md->alloc ? lv->md->alloc : "inherit";
+}
+
+size_t vm_lv_tag_count(const vm_lv *lv)
+{
+	return lv->md->tags.n;
+}
+
+const char *vm_lv_tag_at(const vm_lv *lv, size_t i)
+{
+	return i < lv->md->tags.n ? lv->md->tags.v[i] : NULL;
+}
+
+size_t vm_lv_seg_count(const vm_lv *lv)
+{
+	return lv->md->nseg;
+}
+
+int vm_lv_seg(const vm_lv *lv, size_t i, struct vm_seg *out)
+{
+	if (i >= lv->md->nseg)
+		return -ENOENT;
+	const struct vmf_seg *s = &lv->md->segs[i];
+	out->start_extent = s->start_extent;
+	out->extent_count = s->extent_count;
+	out->type = seg_type(s);
+	out->stripes = s->stripe_count;
+	out->stripe_size = (uint64_t)s->stripe_size * VMF_SECTOR;
+	return 0;
+}
+
+int vm_lv_seg_stripe(vm_lv *lv, size_t i, uint32_t k, vm_pv **pv, uint64_t *pe)
+{
+	if (i >= lv->md->nseg || k >= lv->md->segs[i].stripe_count)
+		return -ENOENT;
+	const struct vmf_stripe *st = &lv->md->segs[i].stripes[k];
+	*pv = &lv->vg->pvs[st->pv];
+	*pe = st->pe;
+	return 0;
+}

@@ -1,0 +1,819 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Volume groups: open (highest seqno wins), create, change, atomic commit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct vmf_pvmap *vg_maps(vm_vg *vg)
+{
+	if (!vg->maps) {
+		char err[VMF_ERRLEN];
+		if (vmf_vg_pvmaps(vg->md, &vg->maps, err))
+			vm_err(vg->ctx, -EINVAL, "volume group %s: %s", vg->md->name, err);
+	}
+	return vg->maps;
+}
+
+void vg_changed(vm_vg *vg)
+{
+	vmf_pvmaps_free(vg->maps, vg->npvh);
+	vg->maps = NULL;
+}
+
+vm_lv *vg_lv_handle(vm_vg *vg, struct vmf_lv *md)
+{
+	if (!md->priv) {
+		vm_lv *lv = vmf_alloc(vg->md, sizeof(*lv));
+		if (!lv)
+			return NULL;
+		lv->vg = vg;
+		lv->md = md;
+		md->priv = lv;
+	}
+	return md->priv;
+}
+
+/* Match the VG's PVs (by uuid) to the devices of its scan. */
+int vg_bind_pvs(vm_vg *vg)
+{
+	vg_changed(vg);
+	struct vm_pv *pvs = calloc(vg->md->npv ? vg->md->npv : 1, sizeof(*pvs));
+	if (!pvs)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < vg->md->npv; i++)
+		pvs[i] = (struct vm_pv){ vg->ctx, vg, i, scan_find_pv(vg->scan, vg->md->pvs[i].id) };
+	free(vg->pvs);
+	vg->pvs = pvs;
+	vg->npvh = vg->md->npv;
+	return 0;
+}
+
+int vg_pv_index(vm_vg *vg, const char *path)
+{
+	for (uint32_t i = 0; i < vg->npvh; i++) {
+		struct vm_dev *d = vg->pvs[i].dev;
+		if (d && (!strcmp(d->path, path) || dev_same(path, d->rdev)))
+			return (int)i;
+	}
+	return -1;
+}
+
+static vm_vg *vg_alloc(vm_ctx *ctx, int mode)
+{
+	vm_vg *vg = calloc(1, sizeof(*vg));
+	if (vg) {
+		vg->ctx = ctx;
+		vg->mode = mode;
+		vg->lockfd = vg->lockfd2 = -1;
+	}
+	return vg;
+}
+
+void vm_vg_free(vm_vg *vg)
+{
+	if (!vg)
+		return;
+	vg_changed(vg);
+	free(vg->pvs);
+	free(vg->added);
+	free(vg->dropped);
+	free(vg->old_name);
+	vmf_vg_free(vg->md);
+	scan_put(vg->scan);
+	lock_drop(vg->lockfd2);
+	lock_drop(vg->lockfd);
+	free(vg);
+}
+
+/* Choose the copy with the highest seqno; report copies that are stale or damaged. */
+static int vg_from_scan(vm_vg *vg, const char *name)
+{
+	vm_ctx *ctx = vg->ctx;
+	struct scan *s = ctx->scan;
+	struct parsed *best = NULL;
+	bool damaged = false;
+	for (size_t i = 0; i < s->ntext; i++) {
+		struct parsed *p = &s->texts[i];
+		if (strcmp(p->vgname, name))
+			continue;
+		if (!p->md) {
+			damaged |= p->bad;
+			continue;
+		}
+		if (best && memcmp(best->md->id, p->md->id, VMF_ID_LEN))
+			return vm_err(ctx, -ENOTUNIQ, "two different volume groups are named %s", name);
+		if (!best || p->md->seqno > best->md->seqno)
+			best = p;
+	}
+	if (!best)
+		return vm_err(ctx, -ENOENT, damaged ? "volume group %s: every copy of its metadata is damaged"
+					      : "volume group %s not found", name);
+	vg->scan = s;
+	s->refs++;
+	vg->md = best->md;
+	best->md = NULL;
+	vg->disk_seqno = vg->md->seqno;
+	int r = vg_bind_pvs(vg);
+	if (r)
+		return r;
+	for (uint32_t i = 0; i < vg->npvh; i++) {
+		struct vm_dev *d = vg->pvs[i].dev;
+		if (!d) {
+			char id[39];
+			vmf_id_format(vg->md->pvs[i].id, id);
+			vm_log(ctx, VM_LOG_WARN, "WARNING: volume group %s: physical volume %s (last seen on %s) is missing.",
+			       name, id, vg->md->pvs[i].device ? vg->md->pvs[i].device : "?");
+			continue;
+		}
+		for (uint32_t m = 0; m < d->nmda; m++) {
+			const struct vm_mda *a = &d->mda[m];
+			if (a->seqno > vg->disk_seqno)
+				vg->disk_seqno = a->seqno;
+			if (a->state == MDA_OK && a->seqno == vg->md->seqno &&
+			    !memcmp(a->vgid, vg->md->id, VMF_ID_LEN))
+				continue;
+			vm_log(ctx, VM_LOG_WARN, "WARNING: %s: metadata area at offset %" PRIu64 " is %s; "
+			       "it will be rewritten by the next change.", d->path, a->offset,
+			       a->state == MDA_BAD ? "damaged" : a->state == MDA_EMPTY ? "empty" : "stale");
+		}
+	}
+	return 0;
+}
+
+int vm_vg_open(vm_ctx *ctx, const char *name, int mode, vm_vg **out)
+{
+	char err[VMF_ERRLEN];
+	if (vmf_name_check(name, err))
+		return vm_err(ctx, -EINVAL, "invalid volume group name: %s", err);
+	vm_vg *vg = vg_alloc(ctx, mode);
+	if (!vg)
+		return -ENOMEM;
+	int r = lock_vg(ctx, name, mode == VM_VG_WRITE, &vg->lockfd);
+	if (!r)
+		r = scan_run(ctx, name);
+	if (!r)
+		r = vg_from_scan(vg, name);
+	if (!r && mode == VM_VG_WRITE)
+		for (uint32_t i = 0; i < vg->npvh && !r; i++)
+			if (!vg->pvs[i].dev) {
+				char id[39];
+				vmf_id_format(vg->md->pvs[i].id, id);
+				r = vm_err(ctx, -ENXIO, "volume group %s: physical volume %s is missing; "
+					   "refusing to change the volume group", name, id);
+			}
+	if (r) {
+		vm_vg_free(vg);
+		return r;
+	}
+	*out = vg;
+	return 0;
+}
+
+static const char *hostname(void)
+{
+	static struct utsname u;
+	return uname(&u) ? "unknown" : u.nodename;
+}
+
+/* Append PVs to the model. Devices must be orphan PVs of vg->scan. */
+static int vg_add_pvs(vm_vg *vg, struct vm_dev **devs, size_t n)
+{
+	struct vmf_vg *md = vg->md;
+	struct vmf_pv *pvs = vmf_alloc(md, (md->npv + n) * sizeof(*pvs));
+	struct vm_dev **added = realloc(vg->added, (vg->nadded + n) * sizeof(*added));
+	if (!pvs || !added)
+		return -ENOMEM;
+	vg->added = added;
+	if (md->npv)
+		memcpy(pvs, md->pvs, md->npv * sizeof(*pvs));
+	for (size_t i = 0; i < n; i++) {
+		struct vm_dev *d = devs[i];
+		struct vmf_pv *pv = &pvs[md->npv + i];
+		uint64_t start = d->pvh.n_data ? d->pvh.data[0].offset / VMF_SECTOR : 0;
+		uint64_t sectors = d->size / VMF_SECTOR;
+		memset(pv, 0, sizeof(*pv));
+		memcpy(pv->id, d->pvh.pv_id, VMF_ID_LEN);
+		pv->name = "pv";            /* renumbered at commit */
+		pv->device = vmf_strdup(md, d->path);
+		pv->dev_size = sectors;
+		pv->pe_start = start;
+		pv->pe_count = sectors > start ? (sectors - start) / md->extent_size : 0;
+		if (!pv->device || vmf_strlist_add(md, &pv->status, "ALLOCATABLE"))
+			return -ENOMEM;
+		if (!pv->pe_count)
+			return vm_err(vg->ctx, -ENOSPC, "%s: too small for one extent of %" PRIu64 " KiB",
+				      d->path, md->extent_size / 2);
+		vg->added[vg->nadded++] = d;
+	}
+	md->pvs = pvs;
+	md->npv += (uint32_t)n;
+	md->pvcap = md->npv;
+	return vg_bind_pvs(vg);
+}
+
+/*
+ * Resolve devices for vgcreate/vgextend against a fresh full scan: blank
+ * devices become PVs first (as lvm2 does); PVs in a VG are refused.
+ */
+static int vg_claim_devices(vm_vg *vg, const char *const *paths, size_t n, struct vm_dev ***out)
+{
+	vm_ctx *ctx = vg->ctx;
+	int r = scan_run(ctx, NULL);
+	bool created = false;
+	for (size_t i = 0; i < n && !r; i++) {
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(paths[i], paths[j]))
+				return vm_err(ctx, -EINVAL, "%s: device given twice", paths[i]);
+		if (!scan_find_dev(ctx->scan, paths[i])) {
+			if (!(r = pv_init(ctx, paths[i], NULL, false)))
+				created = true;
+		}
+	}
+	if (!r && created)
+		r = scan_run(ctx, NULL);
+	if (r)
+		return r;
+	struct vm_dev **devs = calloc(n, sizeof(*devs));
+	if (!devs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !r; i++) {
+		devs[i] = scan_find_dev(ctx->scan, paths[i]);
+		const char *in = devs[i] ? scan_dev_vg(ctx->scan, devs[i]) : NULL;
+		if (!devs[i])
+			r = vm_err(ctx, -ENOENT, "%s: not a physical volume", paths[i]);
+		else if (in)
+			r = vm_err(ctx, -EBUSY, "%s: physical volume is already in volume group %s",
+				   paths[i], in);
+		else if (!devs[i]->nmda && !vg->md->npv && i == n - 1)
+			r = vm_err(ctx, -EINVAL, "%s: a new volume group needs a PV with a metadata area",
+				   paths[i]);
+	}
+	if (r) {
+		free(devs);
+		return r;
+	}
+	*out = devs;
+	return 0;
+}
+
+/* Switch the VG to the latest scan, so that old and new PVs share one. */
+static int vg_rebase(vm_vg *vg)
+{
+	if (vg->scan == vg->ctx->scan)
+		return 0;
+	scan_put(vg->scan);
+	vg->scan = vg->ctx->scan;
+	vg->scan->refs++;
+	return vg_bind_pvs(vg);
+}
+
+int vm_vg_create(vm_ctx *ctx, const char *name, uint64_t extent_size, const char *const *devs,
+		 size_t ndevs, vm_vg **out)
+{
+	char err[VMF_ERRLEN];
+	if (vmf_name_check(name, err))
+		return vm_err(ctx, -EINVAL, "invalid volume group name: %s", err);
+	if (!extent_size)
+		extent_size = VM_DEFAULT_EXTENT;
+	if (extent_size < 4096 || (extent_size & (extent_size - 1)) || extent_size > (16ull << 30))
+		return vm_err(ctx, -EINVAL, "extent size %" PRIu64 " must be a power of two from 4 KiB to 16 GiB",
+			      extent_size);
+	if (!ndevs)
+		return vm_err(ctx, -EINVAL, "a volume group needs at least one physical volume");
+	vm_vg *vg = vg_alloc(ctx, VM_VG_WRITE);
+	struct vm_dev **d = NULL;
+	if (!vg)
+		return -ENOMEM;
+	int r = lock_vg(ctx, name, true, &vg->lockfd);
+	if (!r)
+		r = lock_take(ctx, VM_ORPHAN_LOCK, true, &vg->lockfd2);
+	if (!r && !(vg->md = vmf_vg_new()))
+		r = -ENOMEM;
+	if (r)
+		goto fail;
+	struct vmf_vg *md = vg->md;
+	md->name = vmf_strdup(md, name);
+	id_new(md->id);
+	md->format = "lvm2";
+	md->extent_size = extent_size / VMF_SECTOR;
+	if (!md->name || vmf_strlist_add(md, &md->status, "RESIZEABLE") ||
+	    vmf_strlist_add(md, &md->status, "READ") || vmf_strlist_add(md, &md->status, "WRITE")) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	md->creation_host = hostname();
+	md->creation_time = time(NULL);
+	vg->is_new = true;
+	if ((r = vg_claim_devices(vg, devs, ndevs, &d)))
+		goto fail;
+	for (size_t i = 0; i < ctx->scan->nvg; i++)
+		if (!strcmp(ctx->scan->vgnames[i], name)) {
+			r = vm_err(ctx, -EEXIST, "volume group %s already exists", name);
+			goto fail;
+		}
+	vg->scan = ctx->scan;
+	vg->scan->refs++;
+	if ((r = vg_add_pvs(vg, d, ndevs)))
+		goto fail;
+	free(d);
+	*out = vg;
+	return 0;
+fail:
+	free(d);
+	vm_vg_free(vg);
+	return r;
+}
+
+int vm_vg_extend(vm_vg *vg, const char *const *devs, size_t ndevs)
+{
+	struct vm_dev **d;
+	int r;
+	if (vg->mode != VM_VG_WRITE)
+		return vm_err(vg->ctx, -EPERM, "volume group %s is open read-only", vg->md->name);
+	if (vg->lockfd2 < 0 && (r = lock_take(vg->ctx, VM_ORPHAN_LOCK, true, &vg->lockfd2)))
+		return r;
+	if ((r = vg_claim_devices(vg, devs, ndevs, &d)))
+		return r;
+	if (!(r = vg_rebase(vg)))
+		r = vg_add_pvs(vg, d, ndevs);
+	free(d);
+	return r;
+}
+
+int vm_vg_reduce(vm_vg *vg, const char *const *devs, size_t ndevs)
+{
+	vm_ctx *ctx = vg->ctx;
+	struct vmf_vg *md = vg->md;
+	int r;
+	if (vg->mode != VM_VG_WRITE)
+		return vm_err(ctx, -EPERM, "volume group %s is open read-only", md->name);
+	struct vmf_pvmap *maps = vg_maps(vg);
+	if (!maps)
+		return -EINVAL;
+	bool *drop = calloc(md->npv, sizeof(*drop));
+	if (!drop)
+		return -ENOMEM;
+	size_t ndrop = 0;
+	r = 0;
+	/* Check every PV before touching any: all or nothing. */
+	for (size_t i = 0; i < ndevs && !r; i++) {
+		int idx = vg_pv_index(vg, devs[i]);
+		if (idx < 0)
+			r = vm_err(ctx, -ENOENT, "%s: not a physical volume of volume group %s", devs[i], md->name);
+		else if (maps[idx].used_count)
+			r = vm_err(ctx, -EBUSY, "%s: physical volume still holds %" PRIu64 " allocated extents",
+				   devs[i], maps[idx].used_count);
+		else if (!drop[idx]) {
+			drop[idx] = true;
+			ndrop++;
+		}
+	}
+	if (!r && ndrop == md->npv)
+		r = vm_err(ctx, -EINVAL, "cannot remove the last physical volume of %s; use vgremove", md->name);
+	uint32_t with_mda = 0;
+	for (uint32_t i = 0; i < md->npv && !r; i++)
+		if (!drop[i] && vg->pvs[i].dev && vg->pvs[i].dev->nmda)
+			with_mda++;
+	if (!r && !with_mda)
+		r = vm_err(ctx, -EINVAL, "volume group %s would be left without a metadata area", md->name);
+	if (!r && vg->lockfd2 < 0)
+		r = lock_take(ctx, VM_ORPHAN_LOCK, true, &vg->lockfd2);
+	struct vm_dev **dropped = r ? NULL : realloc(vg->dropped, (vg->ndropped + ndrop) * sizeof(*dropped));
+	if (!r && !dropped)
+		r = -ENOMEM;
+	if (r) {
+		free(drop);
+		return r;
+	}
+	vg->dropped = dropped;
+	/* Compact the PV array and renumber stripe references. */
+	uint32_t *map = calloc(md->npv, sizeof(*map));
+	if (!map) {
+		free(drop);
+		return -ENOMEM;
+	}
+	uint32_t w = 0;
+	for (uint32_t i = 0; i < md->npv; i++) {
+		if (drop[i]) {
+			vg->dropped[vg->ndropped++] = vg->pvs[i].dev;
+			continue;
+		}
+		map[i] = w;
+		md->pvs[w++] = md->pvs[i];
+	}
+	md->npv = w;
+	for (uint32_t l = 0; l < md->nlv; l++)
+		for (uint32_t s = 0; s < md->lvs[l]->nseg; s++) {
+			struct vmf_seg *seg = &md->lvs[l]->segs[s];
+			for (uint32_t k = 0; k < seg->stripe_count; k++)
+				seg->stripes[k].pv = map[seg->stripes[k].pv];
+		}
+	free(map);
+	free(drop);
+	vg_changed(vg);
+	return vg_bind_pvs(vg);
+}
+
+int vm_vg_rename(vm_vg *vg, const char *new_name)
+{
+	vm_ctx *ctx = vg->ctx;
+	char err[VMF_ERRLEN];
+	int r, fd;
+	if (vg->mode != VM_VG_WRITE)
+		return vm_err(ctx, -EPERM, "volume group %s is open read-only", vg->md->name);
+	if (vmf_name_check(new_name, err))
+		return vm_err(ctx, -EINVAL, "invalid volume group name: %s", err);
+	if (!strcmp(new_name, vg->md->name))
+		return vm_err(ctx, -EEXIST, "volume group is already named %s", new_name);
+	/* Lock the new name too (ours is held), then make sure nobody has it. */
+	if ((r = lock_vg(ctx, new_name, true, &fd)))
+		return r;
+	struct scan *mine = vg->scan;
+	mine->refs++;
+	r = scan_run(ctx, new_name);
+	for (size_t i = 0; !r && i < vm_vg_name_count(ctx); i++)
+		if (!strcmp(vm_vg_name_at(ctx, i), new_name))
+			r = vm_err(ctx, -EEXIST, "volume group %s already exists", new_name);
+	scan_put(mine);
+	const char *nn = r ? NULL : vmf_strdup(vg->md, new_name);
+	if (!r && (!nn || (!vg->old_name && !(vg->old_name = strdup(vg->md->name)))))
+		r = -ENOMEM;
+	if (r || vg->lockfd2 >= 0) {
+		/* the orphan lock slot is taken: the new name's lock cannot be kept */
+		lock_drop(fd);
+		return r ? r : vm_err(ctx, -EBUSY, "volume group %s: rename it in a change of its own",
+				      vg->md->name);
+	}
+	vg->md->name = nn;
+	vg->lockfd2 = fd;
+	return 0;
+}
+
+int vm_vg_remove(vm_vg *vg, bool force)
+{
+	vm_ctx *ctx = vg->ctx;
+	int r;
+	if (vg->mode != VM_VG_WRITE)
+		return vm_err(ctx, -EPERM, "volume group %s is open read-only", vg->md->name);
+	if (vg->md->nlv && !force)
+		return vm_err(ctx, -EBUSY, "volume group %s still holds %u logical volumes",
+			      vg->md->name, vg->md->nlv);
+	if (vg->lockfd2 < 0 && (r = lock_take(ctx, VM_ORPHAN_LOCK, true, &vg->lockfd2)))
+		return r;
+	vg->removed = true;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- commit */
+
+static int open_for_write(vm_vg *vg, struct vm_dev *d)
+{
+	if (d->wfd >= 0)
+		return 0;
+	return dev_open(vg->ctx, d->path, O_RDWR, &d->wfd, NULL, NULL);
+}
+
+static void close_all(struct vm_dev **devs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (devs[i] && devs[i]->wfd >= 0) {
+			close(devs[i]->wfd);
+			devs[i]->wfd = -1;
+		}
+}
+
+static int sync_all(vm_vg *vg, struct vm_dev **devs, size_t n)
+{
+	int r = 0;
+	for (size_t i = 0; i < n && !r; i++)
+		if (devs[i])
+			r = dev_sync(vg->ctx, devs[i]->wfd, devs[i]->path);
+	return r;
+}
+
+/* Give the PVs that leave the VG (or all, on vgremove) empty areas, then orphan labels. */
+static int write_orphans(vm_vg *vg, struct vm_dev **devs, size_t n)
+{
+	int r = 0;
+	for (size_t i = 0; i < n && !r; i++) {
+		struct vm_dev *d = devs[i];
+		for (uint32_t m = 0; m < d->nmda && !r; m++) {
+			d->mda[m].hdr = (struct vmf_mda_header){ .version = 1, .start = d->mda[m].offset,
+								 .size = d->mda[m].size };
+			d->mda[m].state = MDA_EMPTY;
+			d->mda[m].hdr_ok = true;
+			r = pv_write_mda_header(vg->ctx, d->wfd, d, m);
+		}
+	}
+	if (!r)
+		r = sync_all(vg, devs, n);
+	for (size_t i = 0; i < n && !r; i++) {
+		devs[i]->pvh.ext_flags &= ~VMF_PVH_FLAG_IN_VG;
+		if (devs[i]->pvh.ext_version)
+			r = pv_write_label(vg->ctx, devs[i]->wfd, devs[i]);
+	}
+	return r ? r : sync_all(vg, devs, n);
+}
+
+static int commit_remove(vm_vg *vg)
+{
+	struct vm_dev **devs = calloc(vg->npvh ? vg->npvh : 1, sizeof(*devs));
+	int r = devs ? 0 : -ENOMEM;
+	size_t n = 0;
+	for (uint32_t i = 0; i < vg->npvh && !r; i++)
+		if ((devs[n] = vg->pvs[i].dev))
+			r = open_for_write(vg, devs[n++]);
+	if (!r)
+		r = write_orphans(vg, devs, n);
+	close_all(devs, n);
+	free(devs);
+	if (!r) {
+		backup_after_commit(vg);
+		vm_log(vg->ctx, VM_LOG_INFO, "Volume group \"%s\" successfully removed", vg->md->name);
+	}
+	return r;
+}
+
+int vm_vg_commit(vm_vg *vg)
+{
+	vm_ctx *ctx = vg->ctx;
+	struct vmf_vg *md = vg->md;
+	char err[VMF_ERRLEN];
+	int r = 0;
+
+	if (vg->mode != VM_VG_WRITE)
+		return vm_err(ctx, -EPERM, "volume group %s is open read-only", md->name);
+	if (vg->removed)
+		return commit_remove(vg);
+	if (vmf_vg_validate(md, err))
+		return vm_err(ctx, -EINVAL, "volume group %s: refusing to write inconsistent metadata: %s",
+			      md->name, err);
+	/* Names and hints as lvm2 writes them: pv0..pvN by position, current paths. */
+	for (uint32_t i = 0; i < md->npv; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "pv%u", i);
+		if (strcmp(md->pvs[i].name, name) && !(md->pvs[i].name = vmf_strdup(md, name)))
+			return -ENOMEM;
+		struct vm_dev *d = vg->pvs[i].dev;
+		if (d && (!md->pvs[i].device || strcmp(md->pvs[i].device, d->path)) &&
+		    !(md->pvs[i].device = vmf_strdup(md, d->path)))
+			return -ENOMEM;
+	}
+	uint64_t seqno = vg->disk_seqno + 1;
+	md->seqno = seqno;
+	md->creation_host = hostname();
+	md->creation_time = time(NULL);
+	md->description = NULL;
+
+	struct vmt_buf b = { 0 };
+	vmf_vg_export(md, &b, false);
+	vmt_putn(&b, "", 1);               /* the NUL is part of the stored text */
+	if (b.oom) {
+		vmt_buf_free(&b);
+		return -ENOMEM;
+	}
+	uint32_t crc = vmf_crc(VMF_INITIAL_CRC, b.p, b.len);
+
+	/* Everything that can be checked is checked before the first write. */
+	size_t n = 0, nmda = 0;
+	struct vm_dev **devs = calloc(vg->npvh + 1, sizeof(*devs));
+	if (!devs) {
+		vmt_buf_free(&b);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < vg->npvh && !r; i++) {
+		struct vm_dev *d = vg->pvs[i].dev;
+		if (!d)
+			continue;
+		devs[n++] = d;
+		for (uint32_t m = 0; m < d->nmda && !r; m++, nmda++)
+			if (b.len > vmf_ring_max_text(d->mda[m].size))
+				r = vm_err(ctx, -ENOSPC, "volume group %s: metadata of %zu bytes exceeds the "
+					   "%" PRIu64 " bytes that the metadata area on %s can hold",
+					   md->name, b.len, vmf_ring_max_text(d->mda[m].size), d->path);
+	}
+	if (!r && !nmda)
+		r = vm_err(ctx, -EINVAL, "volume group %s has no metadata area to write to", md->name);
+	for (size_t i = 0; i < n && !r; i++)
+		r = open_for_write(vg, devs[i]);
+	for (size_t i = 0; i < vg->ndropped && !r; i++)
+		r = open_for_write(vg, vg->dropped[i]);
+
+	/* 1: the new text into free ring space of every area; durable. */
+	struct vmf_raw_locn *loc = calloc(nmda ? nmda : 1, sizeof(*loc));
+	if (!r && !loc)
+		r = -ENOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < n && !r; i++) {
+		struct vm_dev *d = devs[i];
+		for (uint32_t m = 0; m < d->nmda && !r; m++, k++) {
+			struct vm_mda *a = &d->mda[m];
+			struct vmf_raw_locn cur = { 0 };
+			struct vmf_area piece[2];
+			if (a->hdr_ok)
+				cur = a->hdr.slot[0];
+			loc[k] = (struct vmf_raw_locn){ 0, b.len, crc, 0 };
+			if (vmf_ring_place(a->size, &cur, b.len, &loc[k].offset)) {
+				cur.size = 0;
+				vmf_ring_place(a->size, &cur, b.len, &loc[k].offset);
+			}
+			int np = vmf_ring_pieces(a->size, loc[k].offset, b.len, piece);
+			uint64_t at = 0;
+			for (int p = 0; p < np && !r; p++) {
+				r = dev_pwrite(ctx, d->wfd, d->path, b.p + at, piece[p].size,
+					       a->offset + piece[p].offset);
+				at += piece[p].size;
+			}
+		}
+	}
+	if (!r)
+		r = sync_all(vg, devs, n);
+	/* 2: each header points at the new text (one sector each); durable. */
+	k = 0;
+	for (size_t i = 0; i < n && !r; i++) {
+		struct vm_dev *d = devs[i];
+		for (uint32_t m = 0; m < d->nmda && !r; m++, k++) {
+			struct vm_mda *a = &d->mda[m];
+			a->hdr = (struct vmf_mda_header){ .version = 1, .start = a->offset, .size = a->size };
+			a->hdr.slot[0] = loc[k];
+			a->hdr_ok = true;
+			a->state = MDA_OK;
+			a->seqno = seqno;
+			memcpy(a->vgid, md->id, VMF_ID_LEN);
+			r = pv_write_mda_header(ctx, d->wfd, d, m);
+		}
+	}
+	if (!r)
+		r = sync_all(vg, devs, n);
+	/* 3: labels of PVs that joined say so; PVs that left become orphans. */
+	for (size_t i = 0; i < n && !r; i++) {
+		struct vm_dev *d = devs[i];
+		if (d->pvh.ext_version && !(d->pvh.ext_flags & VMF_PVH_FLAG_IN_VG)) {
+			d->pvh.ext_flags |= VMF_PVH_FLAG_IN_VG;
+			if (!(r = pv_write_label(ctx, d->wfd, d)))
+				r = dev_sync(ctx, d->wfd, d->path);
+		}
+	}
+	if (!r && vg->ndropped)
+		r = write_orphans(vg, vg->dropped, vg->ndropped);
+	close_all(devs, n);
+	close_all(vg->dropped, vg->ndropped);
+	free(devs);
+	free(loc);
+	vmt_buf_free(&b);
+	if (r)
+		return r;
+	vg->disk_seqno = seqno;
+	vg->nadded = 0;
+	vg->ndropped = 0;
+	vg->is_new = false;
+	r = backup_after_commit(vg);
+	if (r)
+		vm_log(ctx, VM_LOG_WARN, "WARNING: %s", ctx->err);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- accessors */
+
+const char *vm_vg_name(const vm_vg *vg)
+{
+	return vg->md->name;
+}
+
+void vm_vg_uuid(const vm_vg *vg, char out[39])
+{
+	vmf_id_format(vg->md->id, out);
+}
+
+uint64_t vm_vg_seqno(const vm_vg *vg)
+{
+	return vg->md->seqno;
+}
+
+uint64_t vm_vg_extent_size(const vm_vg *vg)
+{
+	return vg->md->extent_size * VMF_SECTOR;
+}
+
+uint64_t vm_vg_extent_count(const vm_vg *vg)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < vg->md->npv; i++)
+		n += vg->md->pvs[i].pe_count;
+	return n;
+}
+
+uint64_t vm_vg_free_count(const vm_vg *vg)
+{
+	struct vmf_pvmap *m = vg_maps((vm_vg *)vg);
+	uint64_t used = 0;
+	for (uint32_t i = 0; m && i < vg->md->npv; i++)
+		used += m[i].used_count;
+	return vm_vg_extent_count(vg) - used;
+}
+
+uint64_t vm_vg_size(const vm_vg *vg)
+{
+	return vm_vg_extent_count(vg) * vm_vg_extent_size(vg);
+}
+
+uint64_t vm_vg_free_bytes(const vm_vg *vg)
+{
+	return vm_vg_free_count(vg) * vm_vg_extent_size(vg);
+}
+
+uint32_t vm_vg_mda_count(const vm_vg *vg)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < vg->npvh; i++)
+		n += vg->pvs[i].dev ? vg->pvs[i].dev->nmda : 0;
+	return n;
+}
+
+uint64_t vm_vg_mda_size(const vm_vg *vg)
+{
+	uint64_t min = 0;
+	for (uint32_t i = 0; i < vg->npvh; i++)
+		for (uint32_t m = 0; vg->pvs[i].dev && m < vg->pvs[i].dev->nmda; m++)
+			if (!min || vg->pvs[i].dev->mda[m].size < min)
+				min = vg->pvs[i].dev->mda[m].size;
+	return min;
+}
+
+uint64_t vm_vg_mda_free(const vm_vg *vg)
+{
+	uint64_t min = UINT64_MAX;
+	for (uint32_t i = 0; i < vg->npvh; i++)
+		if (vg->pvs[i].dev && vg->pvs[i].dev->nmda) {
+			uint64_t f = vm_pv_mda_free(&vg->pvs[i]);
+			if (f < min)
+				min = f;
+		}
+	return min == UINT64_MAX ? 0 : min;
+}
+
+void vm_vg_attr(const vm_vg *vg, char out[7])
+{
+	bool partial = false;
+	for (uint32_t i = 0; i < vg->npvh; i++)
+		partial |= !vg->pvs[i].dev;
+	out[0] = vmf_strlist_has(&vg->md->status, "WRITE") ? 'w' : 'r';
+	out[1] = vmf_strlist_has(&vg->md->status, "RESIZEABLE") ? 'z' : '-';
+	out[2] = vmf_strlist_has(&vg->md->status, "EXPORTED") ? 'x' : '-';
+	out[3] = partial ? 'p' : '-';
+	out[4] = !vg->md->alloc ? 'n' : vg->md->alloc[0];
+	out[5] = '-';
+	out[6] = 0;
+}
+
+size_t vm_vg_pv_count(const vm_vg *vg)
+{
+	return vg->npvh;
+}
+
+vm_pv *vm_vg_pv_at(vm_vg *vg, size_t i)
+{
+	return i < vg->npvh ? &vg->pvs[i] : NULL;
+}
+
+size_t vm_vg_lv_count(const vm_vg *vg)
+{
+	size_t n = 0;
+	for (uint32_t i = 0; i < vg->md->nlv; i++)
+		n += vmf_strlist_has(&vg->md->lvs[i]->status, "VISIBLE");
+	return n;
+}
+
+size_t vm_vg_lv_total(const vm_vg *vg)
+{
+	return vg->md->nlv;
+}
+
+vm_lv *vm_vg_lv_at(vm_vg *vg, size_t i)
+{
+	return i < vg->md->nlv ? vg_lv_handle(vg, vg->md->lvs[i]) : NULL;
+}
+
+vm_lv *vm_vg_lv_find(vm_vg *vg, const char *name)
+{
+	struct vmf_lv *lv = vmf_vg_find_lv(vg->md, name);
+	return lv ? vg_lv_handle(vg, lv) : NULL;
+}
+
+size_t vm_vg_tag_count(const vm_vg *vg)
+{
+	return vg->md->tags.n;
+}
+
+const char *vm_vg_tag_at(const vm_vg *vg, size_t i)
+{
+	return i < vg->md->tags.n ? vg->md->tags.v[i] : NULL;
+}

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libvolmgr: an LVM2-compatible volume manager as a C library.
+ *
+ * Conventions: every handle is opaque; functions return 0 or a negative
+ * errno; constructors return the object through an out-parameter; every
+ * *_free() accepts NULL. The library never prints and never prompts: it
+ * reports through the context's log callback and asks through its confirm
+ * callback. vm_ctx_error() gives a one-line reason for the last failure.
+ *
+ * Sizes are in bytes unless the name says extents or sectors.
+ */
+#ifndef VOLMGR_H
+#define VOLMGR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vm_ctx vm_ctx;
+typedef struct vm_vg vm_vg;
+typedef struct vm_pv vm_pv;
+typedef struct vm_lv vm_lv;
+
+/* ---------------------------------------------------------------- context */
+
+enum vm_log_level { VM_LOG_ERROR = 0, VM_LOG_WARN, VM_LOG_INFO, VM_LOG_DEBUG };
+typedef void (*vm_log_fn)(int level, const char *msg, void *user);
+/* Return true to answer yes. Without a callback every question is answered no. */
+typedef bool (*vm_confirm_fn)(const char *question, void *user);
+
+/*
+ * A new context. Reads $VOLMGR_SYSTEM_DIR (default /etc/volmgr)/volmgr.conf
+ * if present and $VOLMGR_DEVICES (comma-separated device list).
+ */
+int vm_ctx_new(vm_ctx **out);
+void vm_ctx_free(vm_ctx *ctx);
+void vm_ctx_set_log(vm_ctx *ctx, vm_log_fn fn, void *user);
+void vm_ctx_set_confirm(vm_ctx *ctx, vm_confirm_fn fn, void *user);
+/* Restrict every scan to these devices (comma-separated); NULL lifts it. */
+int vm_ctx_set_devices(vm_ctx *ctx, const char *list);
+/* Recorded as the description of backups ("Created *after* executing ..."). */
+int vm_ctx_set_description(vm_ctx *ctx, const char *text);
+/* One line saying what failed and where; "" if nothing failed. */
+const char *vm_ctx_error(const vm_ctx *ctx);
+const char *vm_ctx_system_dir(const vm_ctx *ctx);
+
+/* ---------------------------------------------------------------- sizes */
+
+/*
+ * Parse "10", "1.5g", "512K", "+4m", "-1G", "100%FREE", "50%VG", "10%PVS"
+ * as lvm2's -L/-l do. Units b s k m g t p e (any case, powers of 1024);
+ * @default_unit applies when none is given ('m' for -L, 0 for -l: extents).
+ */
+enum vm_size_kind { VM_SIZE_BYTES, VM_SIZE_EXTENTS, VM_SIZE_PERCENT_FREE,
+		    VM_SIZE_PERCENT_VG, VM_SIZE_PERCENT_PVS, VM_SIZE_PERCENT_ORIGIN };
+struct vm_size {
+	enum vm_size_kind kind;
+	int sign;               /* -1, 0 or +1 as written */
+	uint64_t value;         /* bytes, extents, or percent */
+};
+int vm_size_parse(const char *text, char default_unit, struct vm_size *out);
+
+/* ---------------------------------------------------------------- PVs */
+
+struct vm_pvcreate_params {
+	uint64_t metadata_size;     /* 0: default (the area fills up to pe_start = 8 MiB) */
+	uint64_t data_alignment;    /* 0: 1 MiB */
+	int force;                  /* 1: -f (wipe signatures); 2: -ff (re-create a PV in a VG) */
+	bool yes;                   /* answer yes to questions */
+};
+int vm_pvcreate(vm_ctx *ctx, const char *device, const struct vm_pvcreate_params *p);
+int vm_pvremove(vm_ctx *ctx, const char *device, int force, bool yes);
+
+/* pvck: the label and each metadata area of one device, checked. */
+struct vm_pv_check {
+	uint32_t label_sector;
+	uint32_t mda_count;
+	uint64_t mda_offset[8], mda_size[8];
+	char mda_problem[8][512];      /* "" when the area is sound */
+	char mda_vg[128];              /* VG named by the newest text, "" if none */
+};
+/* 0 with @out filled, or -errno (no label, damaged label: the reason in vm_ctx_error()). */
+int vm_pv_check(vm_ctx *ctx, const char *device, struct vm_pv_check *out);
+
+/*
+ * Every PV found by a scan, orphans included. Orphan handles and names stay
+ * valid until the next scan (vm_vg_open() scans too).
+ */
+int vm_scan(vm_ctx *ctx);
+/* A lighter scan that only names the VGs found (no orphan list). */
+int vm_scan_names(vm_ctx *ctx);
+size_t vm_orphan_count(vm_ctx *ctx);
+vm_pv *vm_orphan_at(vm_ctx *ctx, size_t i);
+/* VG names found by the last scan, sorted. */
+size_t vm_vg_name_count(vm_ctx *ctx);
+const char *vm_vg_name_at(vm_ctx *ctx, size_t i);
+
+const char *vm_pv_device(const vm_pv *pv);     /* path, or "[unknown]" when missing */
+void vm_pv_uuid(const vm_pv *pv, char out[39]);
+const char *vm_pv_vg_name(const vm_pv *pv);    /* "" for an orphan */
+uint64_t vm_pv_dev_size(const vm_pv *pv);
+uint64_t vm_pv_size(const vm_pv *pv);          /* usable: pe_count * extent size (orphan: dev - pe_start) */
+uint64_t vm_pv_free(const vm_pv *pv);
+uint64_t vm_pv_pe_start(const vm_pv *pv);
+uint64_t vm_pv_pe_count(const vm_pv *pv);
+uint64_t vm_pv_pe_alloc_count(const vm_pv *pv);
+uint32_t vm_pv_mda_count(const vm_pv *pv);
+uint64_t vm_pv_mda_size(const vm_pv *pv);
+uint64_t vm_pv_mda_free(const vm_pv *pv);
+bool vm_pv_missing(const vm_pv *pv);
+void vm_pv_attr(const vm_pv *pv, char out[4]);
+size_t vm_pv_tag_count(const vm_pv *pv);
+const char *vm_pv_tag_at(const vm_pv *pv, size_t i);
+
+/* ---------------------------------------------------------------- VGs */
+
+enum { VM_VG_READ = 0, VM_VG_WRITE = 1 };
+/*
+ * Lock (shared for reading, exclusive for writing) and read a VG: the copy
+ * with the highest seqno wins. -ENOENT if no such VG. The lock is held until
+ * vm_vg_free().
+ */
+int vm_vg_open(vm_ctx *ctx, const char *name, int mode, vm_vg **out);
+/* A new VG over @devs (orphan PVs; blank devices are made PVs). Nothing is written before commit. */
+int vm_vg_create(vm_ctx *ctx, const char *name, uint64_t extent_size,
+		 const char *const *devs, size_t ndevs, vm_vg **out);
+/* Write the changed VG to every metadata area, atomically; then the backup. */
+int vm_vg_commit(vm_vg *vg);
+void vm_vg_free(vm_vg *vg);
+
+int vm_vg_extend(vm_vg *vg, const char *const *devs, size_t ndevs);
+/* All or nothing: fails without change if any PV holds extents. */
+int vm_vg_reduce(vm_vg *vg, const char *const *devs, size_t ndevs);
+int vm_vg_rename(vm_vg *vg, const char *new_name);
+/* Remove the VG (commit writes it away). With @force its LVs go too, else -EBUSY. */
+int vm_vg_remove(vm_vg *vg, bool force);
+/* Write a backup file of the VG to @path (NULL: the default backup). */
+int vm_vg_backup(vm_vg *vg, const char *path);
+/* Restore metadata from a backup file onto the PVs it names (found by uuid). */
+int vm_vg_restore(vm_ctx *ctx, const char *name, const char *path);
+/* Check metadata areas; with @repair rewrite stale or damaged ones. Problems found, or -errno. */
+int vm_vg_check(vm_ctx *ctx, const char *name, bool repair);
+
+const char *vm_vg_name(const vm_vg *vg);
+void vm_vg_uuid(const vm_vg *vg, char out[39]);
+uint64_t vm_vg_seqno(const vm_vg *vg);
+uint64_t vm_vg_extent_size(const vm_vg *vg);
+uint64_t vm_vg_extent_count(const vm_vg *vg);
+uint64_t vm_vg_free_count(const vm_vg *vg);
+uint64_t vm_vg_size(const vm_vg *vg);
+uint64_t vm_vg_free_bytes(const vm_vg *vg);
+uint64_t vm_vg_mda_size(const vm_vg *vg);      /* smallest area */
+uint64_t vm_vg_mda_free(const vm_vg *vg);      /* room left for the text in it */
+uint32_t vm_vg_mda_count(const vm_vg *vg);
+void vm_vg_attr(const vm_vg *vg, char out[7]);
+size_t vm_vg_pv_count(const vm_vg *vg);
+vm_pv *vm_vg_pv_at(vm_vg *vg, size_t i);
+size_t vm_vg_lv_count(const vm_vg *vg);        /* visible LVs */
+size_t vm_vg_lv_total(const vm_vg *vg);        /* every LV, hidden ones too */
+vm_lv *vm_vg_lv_at(vm_vg *vg, size_t i);       /* 0 <= i < vm_vg_lv_total() */
+vm_lv *vm_vg_lv_find(vm_vg *vg, const char *name);
+size_t vm_vg_tag_count(const vm_vg *vg);
+const char *vm_vg_tag_at(const vm_vg *vg, size_t i);
+
+/* ---------------------------------------------------------------- LVs */
+
+enum vm_alloc { VM_ALLOC_INHERIT = 0, VM_ALLOC_NORMAL, VM_ALLOC_CONTIGUOUS, VM_ALLOC_CLING,
+		VM_ALLOC_ANYWHERE };
+int vm_alloc_parse(const char *name, enum vm_alloc *out);
+
+struct vm_lv_params {
+	const char *name;              /* NULL: lvolN */
+	uint64_t extents;
+	uint32_t stripes;              /* 0 or 1: linear */
+	uint64_t stripe_size;          /* bytes; 0: 64 KiB */
+	enum vm_alloc alloc;
+	const char *const *pvs;        /* allocate only from these devices */
+	size_t npvs;
+	const char *const *tags;
+	size_t ntags;
+};
+
+/*
+ * Turn a parsed size into extents for @vg (for an LV: @lv, else NULL),
+ * rounding bytes up to whole extents. Percentages count free, total or the
+ * named PVs' extents. @stripes rounds up to a whole number of stripes.
+ */
+int vm_vg_size_to_extents(vm_vg *vg, const vm_lv *lv, const struct vm_size *sz,
+			  const char *const *pvs, size_t npvs, uint32_t stripes, uint64_t *extents);
+
+int vm_lv_create(vm_vg *vg, const struct vm_lv_params *p, vm_lv **out);
+/* Grow or shrink to @extents; growth allocates with @alloc from @pvs (or any). */
+int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc,
+		 const char *const *pvs, size_t npvs);
+int vm_lv_remove(vm_lv *lv);
+int vm_lv_rename(vm_lv *lv, const char *new_name);
+int vm_lv_add_tag(vm_lv *lv, const char *tag);
+int vm_lv_del_tag(vm_lv *lv, const char *tag);
+
+const char *vm_lv_name(const vm_lv *lv);
+void vm_lv_uuid(const vm_lv *lv, char out[39]);
+vm_vg *vm_lv_vg(const vm_lv *lv);
+uint64_t vm_lv_extents(const vm_lv *lv);
+uint64_t vm_lv_size(const vm_lv *lv);
+bool vm_lv_visible(const vm_lv *lv);
+bool vm_lv_known(const vm_lv *lv);             /* false: a segment type volmgr does not handle */
+void vm_lv_attr(const vm_lv *lv, char out[11]);
+int64_t vm_lv_creation_time(const vm_lv *lv);
+const char *vm_lv_creation_host(const vm_lv *lv);
+const char *vm_lv_alloc(const vm_lv *lv);      /* "inherit", "contiguous", ... */
+size_t vm_lv_tag_count(const vm_lv *lv);
+const char *vm_lv_tag_at(const vm_lv *lv, size_t i);
+
+struct vm_seg {
+	uint64_t start_extent;
+	uint64_t extent_count;
+	const char *type;              /* "striped", or the unknown type's name */
+	uint32_t stripes;              /* 0 for an unknown type */
+	uint64_t stripe_size;          /* bytes; 0 for linear */
+};
+size_t vm_lv_seg_count(const vm_lv *lv);
+int vm_lv_seg(const vm_lv *lv, size_t i, struct vm_seg *out);
+/* Stripe @k of segment @i: the PV and its first extent. */
+int vm_lv_seg_stripe(vm_lv *lv, size_t i, uint32_t k, vm_pv **pv, uint64_t *pe);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,990 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vgmeta.h"
+
+/* ---------------------------------------------------------------- arena */
+
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+struct vmf_arena {
+	struct arena_chunk *head;
+};
+
+static void *arena_alloc(struct vmf_arena *a, size_t size)
+{
+	size = (size + 15) & ~(size_t)15;
+	struct arena_chunk *c = a->head;
+	if (!c || c->size - c->used < size) {
+		size_t csize = size > 65536 ? size : 65536;
+		if (c && c->size * 2 > csize && c->size < (16u << 20))
+			csize = c->size * 2 > size ? c->size * 2 : size;
+		c = malloc(sizeof(*c) + csize);
+		if (!c)
+			return NULL;
+		c->next = a->head;
+		c->used = 0;
+		c->size = csize;
+		a->head = c;
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += size;
+	return memset(p, 0, size);
+}
+
+struct vmf_vg *vmf_vg_new(void)
+{
+	struct vmf_vg *vg = calloc(1, sizeof(*vg));
+	if (!vg)
+		return NULL;
+	vg->arena = calloc(1, sizeof(*vg->arena));
+	if (!vg->arena) {
+		free(vg);
+		return NULL;
+	}
+	return vg;
+}
+
+void vmf_vg_free(struct vmf_vg *vg)
+{
+	if (!vg)
+		return;
+	for (struct arena_chunk *c = vg->arena->head, *n; c; c = n) {
+		n = c->next;
+		free(c);
+	}
+	free(vg->arena);
+	free(vg->lvs);
+	vmt_free(vg->tree);
+	free(vg);
+}
+
+void *vmf_alloc(struct vmf_vg *vg, size_t size)
+{
+	return arena_alloc(vg->arena, size);
+}
+
+const char *vmf_strdup(struct vmf_vg *vg, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = arena_alloc(vg->arena, n);
+	return p ? memcpy(p, s, n) : NULL;
+}
+
+/* Grow an arena array of @n elements of @elsize to hold one more. */
+static void *grow(struct vmf_vg *vg, void *v, uint32_t n, uint32_t *cap, size_t elsize)
+{
+	if (n < *cap)
+		return v;
+	uint32_t ncap = *cap ? *cap * 2 : 4;
+	void *nv = arena_alloc(vg->arena, ncap * elsize);
+	if (!nv)
+		return NULL;
+	if (n)
+		memcpy(nv, v, n * elsize);
+	*cap = ncap;
+	return nv;
+}
+
+int vmf_strlist_add(struct vmf_vg *vg, struct vmf_strlist *l, const char *s)
+{
+	if (vmf_strlist_has(l, s))
+		return 0;
+	const char **v = grow(vg, l->v, l->n, &l->cap, sizeof(*v));
+	if (!v || !(s = vmf_strdup(vg, s)))
+		return -ENOMEM;
+	l->v = v;
+	l->v[l->n++] = s;
+	return 0;
+}
+
+bool vmf_strlist_has(const struct vmf_strlist *l, const char *s)
+{
+	for (uint32_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s))
+			return true;
+	return false;
+}
+
+bool vmf_strlist_del(struct vmf_strlist *l, const char *s)
+{
+	for (uint32_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i], s)) {
+			memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(*l->v));
+			l->n--;
+			return true;
+		}
+	return false;
+}
+
+/* ---------------------------------------------------------------- names */
+
+static int fail(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(char *err, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, VMF_ERRLEN, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+int vmf_name_check(const char *name, char *err)
+{
+	size_t n = strlen(name);
+	if (!n)
+		return fail(err, "name is empty");
+	if (n > VMF_NAME_MAX)
+		return fail(err, "name \"%.32s...\" is longer than %u characters", name, VMF_NAME_MAX);
+	if (name[0] == '-')
+		return fail(err, "name \"%s\" starts with '-'", name);
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return fail(err, "name \"%s\" is reserved", name);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '+' || c == '-'))
+			return fail(err, "name \"%s\" has an invalid character at position %zu "
+				    "(allowed: A-Z a-z 0-9 . _ + -)", name, i + 1);
+	}
+	return 0;
+}
+
+static const char *const reserved_lv_sub[] = {
+	"_cdata", "_cmeta", "_corig", "_cpool", "_cvol", "_wcorig", "_mimage", "_mlog",
+	"_rimage", "_rmeta", "_tdata", "_tmeta", "_vdata", "_imeta", "_iorig", "_pmspare",
+	"_vorigin",
+};
+
+int vmf_lv_name_check(const char *name, char *err)
+{
+	int r = vmf_name_check(name, err);
+	if (r)
+		return r;
+	if (!strncmp(name, "snapshot", 8) || !strncmp(name, "pvmove", 6))
+		return fail(err, "name \"%s\" uses a reserved prefix (snapshot, pvmove)", name);
+	for (size_t i = 0; i < sizeof(reserved_lv_sub) / sizeof(*reserved_lv_sub); i++)
+		if (strstr(name, reserved_lv_sub[i]))
+			return fail(err, "name \"%s\" contains the reserved string \"%s\"", name,
+				    reserved_lv_sub[i]);
+	return 0;
+}
+
+int vmf_tag_check(const char *tag, char *err)
+{
+	size_t n = strlen(tag);
+	if (!n || n > VMF_TAG_MAX)
+		return fail(err, "tag must have 1 to %u characters", VMF_TAG_MAX);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = tag[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr("_+.-/=!:&#", c)))
+			return fail(err, "tag \"%s\" has an invalid character at position %zu", tag, i + 1);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- lookups */
+
+struct vmf_lv *vmf_vg_find_lv(const struct vmf_vg *vg, const char *name)
+{
+	for (uint32_t i = 0; i < vg->nlv; i++)
+		if (!strcmp(vg->lvs[i]->name, name))
+			return vg->lvs[i];
+	return NULL;
+}
+
+int vmf_vg_find_pv_id(const struct vmf_vg *vg, const char id[VMF_ID_LEN])
+{
+	for (uint32_t i = 0; i < vg->npv; i++)
+		if (!memcmp(vg->pvs[i].id, id, VMF_ID_LEN))
+			return (int)i;
+	return -1;
+}
+
+struct vmf_lv *vmf_vg_add_lv(struct vmf_vg *vg, const char *name)
+{
+	if (vg->nlv == vg->lvcap) {
+		uint32_t ncap = vg->lvcap ? vg->lvcap * 2 : 16;
+		struct vmf_lv **v = realloc(vg->lvs, ncap * sizeof(*v));
+		if (!v)
+			return NULL;
+		vg->lvs = v;
+		vg->lvcap = ncap;
+	}
+	struct vmf_lv *lv = vmf_alloc(vg, sizeof(*lv));
+	if (!lv || !(lv->name = vmf_strdup(vg, name)))
+		return NULL;
+	vg->lvs[vg->nlv++] = lv;
+	return lv;
+}
+
+void vmf_vg_del_lv(struct vmf_vg *vg, struct vmf_lv *lv)
+{
+	for (uint32_t i = 0; i < vg->nlv; i++)
+		if (vg->lvs[i] == lv) {
+			memmove(&vg->lvs[i], &vg->lvs[i + 1], (vg->nlv - i - 1) * sizeof(*vg->lvs));
+			vg->nlv--;
+			return;
+		}
+}
+
+struct vmf_seg *vmf_lv_add_seg(struct vmf_vg *vg, struct vmf_lv *lv, uint32_t stripes)
+{
+	struct vmf_seg *s = grow(vg, lv->segs, lv->nseg, &lv->segcap, sizeof(*s));
+	if (!s)
+		return NULL;
+	lv->segs = s;
+	s = &lv->segs[lv->nseg];
+	memset(s, 0, sizeof(*s));
+	s->stripe_count = stripes;
+	if (stripes && !(s->stripes = vmf_alloc(vg, stripes * sizeof(*s->stripes))))
+		return NULL;
+	s->start_extent = vmf_lv_extents(lv);
+	lv->nseg++;
+	return s;
+}
+
+uint64_t vmf_lv_extents(const struct vmf_lv *lv)
+{
+	if (!lv->nseg)
+		return 0;
+	const struct vmf_seg *s = &lv->segs[lv->nseg - 1];
+	return s->start_extent + s->extent_count;
+}
+
+/* ---------------------------------------------------------------- import */
+
+struct imp {
+	struct vmf_vg *vg;
+	char *err;
+};
+
+static int add_extra(struct vmf_vg *vg, struct vmf_extras *x, const struct vmt_node *n)
+{
+	/* Extras are rare: grow one at a time. */
+	const struct vmt_node **v = vmf_alloc(vg, (x->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (x->n)
+		memcpy(v, x->v, x->n * sizeof(*v));
+	v[x->n++] = n;
+	x->v = v;
+	return 0;
+}
+
+static int get_u64(const struct vmt_node *n, const char *where, uint64_t *out, char *err)
+{
+	if (n->type != VMT_INT || n->num < 0)
+		return fail(err, "%s: \"%s\" is not a non-negative integer", where, n->key);
+	*out = (uint64_t)n->num;
+	return 0;
+}
+
+static int get_str(const struct vmt_node *n, const char *where, const char **out, char *err)
+{
+	if (n->type != VMT_STR)
+		return fail(err, "%s: \"%s\" is not a string", where, n->key);
+	*out = n->str;
+	return 0;
+}
+
+static int get_strlist(struct vmf_vg *vg, const struct vmt_node *n, const char *where,
+		       struct vmf_strlist *l, bool tags, char *err)
+{
+	if (n->type != VMT_ARRAY)
+		return fail(err, "%s: \"%s\" is not an array", where, n->key);
+	for (const struct vmt_node *e = n->child; e; e = e->next) {
+		if (e->type != VMT_STR)
+			return fail(err, "%s: \"%s\" holds a value that is not a string", where, n->key);
+		if (tags && vmf_tag_check(e->str, NULL))
+			return fail(err, "%s: invalid tag \"%.64s\"", where, e->str);
+		if (vmf_strlist_add(vg, l, e->str))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int get_id(const struct vmt_node *n, const char *where, char id[VMF_ID_LEN], char *err)
+{
+	if (n->type != VMT_STR || vmf_id_parse(n->str, id))
+		return fail(err, "%s: invalid id", where);
+	return 0;
+}
+
+static int import_pv(struct imp *im, const struct vmt_node *sec, struct vmf_pv *pv)
+{
+	struct vmf_vg *vg = im->vg;
+	char where[160];
+	int r = 0;
+	bool have_id = false, have_size = false, have_start = false, have_count = false;
+
+	snprintf(where, sizeof(where), "physical volume %.64s", sec->key);
+	pv->name = sec->key;
+	for (const struct vmt_node *n = sec->child; n && !r; n = n->next) {
+		const char *k = n->key;
+		if (!strcmp(k, "id"))
+			r = get_id(n, where, pv->id, im->err), have_id = true;
+		else if (!strcmp(k, "device"))
+			r = get_str(n, where, &pv->device, im->err);
+		else if (!strcmp(k, "status"))
+			r = get_strlist(vg, n, where, &pv->status, false, im->err);
+		else if (!strcmp(k, "flags"))
+			r = get_strlist(vg, n, where, &pv->flags, false, im->err);
+		else if (!strcmp(k, "tags"))
+			r = get_strlist(vg, n, where, &pv->tags, true, im->err);
+		else if (!strcmp(k, "dev_size"))
+			r = get_u64(n, where, &pv->dev_size, im->err), have_size = true;
+		else if (!strcmp(k, "pe_start"))
+			r = get_u64(n, where, &pv->pe_start, im->err), have_start = true;
+		else if (!strcmp(k, "pe_count"))
+			r = get_u64(n, where, &pv->pe_count, im->err), have_count = true;
+		else
+			r = add_extra(vg, &pv->extra, n);
+	}
+	if (r)
+		return r;
+	if (!have_id || !have_start || !have_count)
+		return fail(im->err, "%s: id, pe_start or pe_count missing", where);
+	/* pe_count * extent_size must fit behind pe_start, without overflow. */
+	if (vg->extent_size && pv->pe_count > (UINT64_MAX - pv->pe_start) / vg->extent_size)
+		return fail(im->err, "%s: pe_count %" PRIu64 " overflows", where, pv->pe_count);
+	if (have_size && pv->pe_start + pv->pe_count * vg->extent_size > pv->dev_size)
+		return fail(im->err, "%s: %" PRIu64 " extents from sector %" PRIu64
+			    " do not fit in dev_size %" PRIu64, where, pv->pe_count, pv->pe_start,
+			    pv->dev_size);
+	return 0;
+}
+
+static int import_seg(struct imp *im, const struct vmf_lv *lv, const struct vmt_node *sec,
+		      struct vmf_seg *seg)
+{
+	struct vmf_vg *vg = im->vg;
+	char where[200];
+	const char *type = NULL;
+	const struct vmt_node *stripes = NULL;
+	bool have_start = false, have_count = false, have_sc = false;
+	uint64_t sc = 0, ss = 0;
+	int r = 0;
+
+	snprintf(where, sizeof(where), "logical volume %.64s %.32s", lv->name, sec->key);
+	for (const struct vmt_node *n = sec->child; n && !r; n = n->next) {
+		const char *k = n->key;
+		if (!strcmp(k, "start_extent"))
+			r = get_u64(n, where, &seg->start_extent, im->err), have_start = true;
+		else if (!strcmp(k, "extent_count"))
+			r = get_u64(n, where, &seg->extent_count, im->err), have_count = true;
+		else if (!strcmp(k, "type"))
+			r = get_str(n, where, &type, im->err);
+		else if (!strcmp(k, "stripe_count"))
+			r = get_u64(n, where, &sc, im->err), have_sc = true;
+		else if (!strcmp(k, "stripe_size"))
+			r = get_u64(n, where, &ss, im->err);
+		else if (!strcmp(k, "stripes"))
+			stripes = n;
+		else
+			r = add_extra(vg, &seg->extra, n);
+	}
+	if (r)
+		return r;
+	if (!have_start || !have_count || !type)
+		return fail(im->err, "%s: start_extent, extent_count or type missing", where);
+	if (!seg->extent_count)
+		return fail(im->err, "%s: extent_count is 0", where);
+	if (seg->extent_count > UINT64_MAX / 2 - seg->start_extent)
+		return fail(im->err, "%s: extent_count overflows", where);
+	if (strcmp(type, "striped")) {
+		seg->raw = sec;
+		seg->stripe_count = 0;
+		seg->extra.n = 0;
+		return 0;
+	}
+	if (!have_sc || sc < 1 || sc > 128)
+		return fail(im->err, "%s: stripe_count must be 1 to 128", where);
+	if (sc > 1 && (ss < 8 || (ss & (ss - 1)) || ss > (1u << 21)))
+		return fail(im->err, "%s: stripe_size %" PRIu64 " is not a power of two >= 8", where, ss);
+	if (seg->extent_count % sc)
+		return fail(im->err, "%s: extent_count is not a multiple of stripe_count", where);
+	if (!stripes || stripes->type != VMT_ARRAY)
+		return fail(im->err, "%s: stripes missing", where);
+	seg->stripe_count = (uint32_t)sc;
+	seg->stripe_size = sc > 1 ? (uint32_t)ss : 0;
+	if (!(seg->stripes = vmf_alloc(vg, sc * sizeof(*seg->stripes))))
+		return -ENOMEM;
+	uint64_t per = seg->extent_count / sc;
+	const struct vmt_node *e = stripes->child;
+	for (uint32_t i = 0; i < sc; i++) {
+		if (!e || e->type != VMT_STR || !e->next || e->next->type != VMT_INT || e->next->num < 0)
+			return fail(im->err, "%s: stripes must list %" PRIu64 " pairs of \"pvN\", extent",
+				    where, sc);
+		uint32_t p;
+		for (p = 0; p < vg->npv; p++)
+			if (!strcmp(vg->pvs[p].name, e->str))
+				break;
+		if (p == vg->npv)
+			return fail(im->err, "%s: unknown physical volume \"%.64s\"", where, e->str);
+		uint64_t pe = (uint64_t)e->next->num;
+		if (pe > vg->pvs[p].pe_count || per > vg->pvs[p].pe_count - pe)
+			return fail(im->err, "%s: extents %" PRIu64 "..%" PRIu64 " lie beyond the end of %s",
+				    where, pe, pe + per - 1, vg->pvs[p].name);
+		seg->stripes[i].pv = p;
+		seg->stripes[i].pe = pe;
+		e = e->next->next;
+	}
+	if (e)
+		return fail(im->err, "%s: stripes has more entries than stripe_count", where);
+	return 0;
+}
+
+static int import_lv(struct imp *im, const struct vmt_node *sec, struct vmf_lv *lv)
+{
+	struct vmf_vg *vg = im->vg;
+	char where[160];
+	uint64_t segcount = 0;
+	bool have_id = false, have_sc = false;
+	int r = 0;
+
+	snprintf(where, sizeof(where), "logical volume %.64s", sec->key);
+	if (vmf_name_check(sec->key, NULL))
+		return fail(im->err, "%s: invalid name", where);
+	for (const struct vmt_node *n = sec->child; n && !r; n = n->next) {
+		const char *k = n->key;
+		if (!strcmp(k, "id"))
+			r = get_id(n, where, lv->id, im->err), have_id = true;
+		else if (!strcmp(k, "status"))
+			r = get_strlist(vg, n, where, &lv->status, false, im->err);
+		else if (!strcmp(k, "flags"))
+			r = get_strlist(vg, n, where, &lv->flags, false, im->err);
+		else if (!strcmp(k, "tags"))
+			r = get_strlist(vg, n, where, &lv->tags, true, im->err);
+		else if (!strcmp(k, "allocation_policy"))
+			r = get_str(n, where, &lv->alloc, im->err);
+		else if (!strcmp(k, "creation_time") && n->type == VMT_INT)
+			lv->creation_time = n->num;
+		else if (!strcmp(k, "creation_host") && n->type == VMT_STR)
+			lv->creation_host = n->str;
+		else if (!strcmp(k, "segment_count"))
+			r = get_u64(n, where, &segcount, im->err), have_sc = true;
+		else if (n->type == VMT_SECTION && !strncmp(k, "segment", 7)) {
+			struct vmf_seg *s = vmf_lv_add_seg(vg, lv, 0);
+			if (!s)
+				return -ENOMEM;
+			uint64_t expect = s->start_extent;
+			r = import_seg(im, lv, n, s);
+			if (!r && s->start_extent != expect)
+				r = fail(im->err, "%s: %s starts at extent %" PRIu64 ", expected %" PRIu64,
+					 where, k, s->start_extent, expect);
+			if (s->raw)
+				lv->unknown = true;
+		} else
+			r = add_extra(vg, &lv->extra, n);
+	}
+	if (r)
+		return r;
+	if (!have_id || !have_sc)
+		return fail(im->err, "%s: id or segment_count missing", where);
+	if (segcount != lv->nseg || !lv->nseg)
+		return fail(im->err, "%s: segment_count %" PRIu64 " but %u segments", where, segcount,
+			    lv->nseg);
+	return 0;
+}
+
+/* Open-addressing set of strings, to find duplicates in linear time. */
+static int dup_check(const char **keys, uint32_t n, size_t keylen, const char **dup)
+{
+	uint32_t cap = 16;
+	while (cap < n * 2)
+		cap *= 2;
+	const char **tab = calloc(cap, sizeof(*tab));
+	if (!tab)
+		return -ENOMEM;
+	int r = 0;
+	for (uint32_t i = 0; i < n && !r; i++) {
+		uint32_t h = 2166136261u;
+		size_t len = keylen ? keylen : strlen(keys[i]);
+		for (size_t j = 0; j < len; j++)
+			h = (h ^ (unsigned char)keys[i][j]) * 16777619u;
+		for (uint32_t s = h & (cap - 1);; s = (s + 1) & (cap - 1)) {
+			if (!tab[s]) {
+				tab[s] = keys[i];
+				break;
+			}
+			if (keylen ? !memcmp(tab[s], keys[i], keylen) : !strcmp(tab[s], keys[i])) {
+				*dup = keys[i];
+				r = 1;
+				break;
+			}
+		}
+	}
+	free(tab);
+	return r;
+}
+
+static int check_unique(const struct vmf_vg *vg, char *err)
+{
+	uint32_t n = vg->nlv > vg->npv ? vg->nlv : vg->npv;
+	const char **keys = malloc((n ? n : 1) * sizeof(*keys));
+	const char *dup = NULL;
+	int r;
+	if (!keys)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < vg->nlv; i++)
+		keys[i] = vg->lvs[i]->name;
+	r = dup_check(keys, vg->nlv, 0, &dup);
+	if (r == 1)
+		r = fail(err, "logical volume name \"%s\" appears twice", dup);
+	for (uint32_t i = 0; !r && i < vg->nlv; i++)
+		keys[i] = vg->lvs[i]->id;
+	if (!r && (r = dup_check(keys, vg->nlv, VMF_ID_LEN, &dup)) == 1)
+		r = fail(err, "two logical volumes share the id %.32s", dup);
+	for (uint32_t i = 0; !r && i < vg->npv; i++)
+		keys[i] = vg->pvs[i].id;
+	if (!r && (r = dup_check(keys, vg->npv, VMF_ID_LEN, &dup)) == 1)
+		r = fail(err, "two physical volumes share the id %.32s", dup);
+	free(keys);
+	return r;
+}
+
+int vmf_vg_validate(const struct vmf_vg *vg, char *err)
+{
+	int r = check_unique(vg, err);
+	if (r)
+		return r;
+	struct vmf_pvmap *maps;
+	r = vmf_vg_pvmaps(vg, &maps, err);
+	if (!r)
+		vmf_pvmaps_free(maps, vg->npv);
+	return r;
+}
+
+int vmf_vg_import(struct vmt_tree *tree, struct vmf_vg **out, char *err)
+{
+	struct vmf_vg *vg = vmf_vg_new();
+	if (!vg) {
+		vmt_free(tree);
+		return -ENOMEM;
+	}
+	vg->tree = tree;
+	struct imp im = { vg, err };
+	const struct vmt_node *vgsec = NULL, *pvs = NULL, *lvs = NULL;
+	int r = 0;
+	bool have_contents = false;
+
+	for (const struct vmt_node *n = vmt_root(tree)->child; n && !r; n = n->next) {
+		if (n->type == VMT_SECTION) {
+			if (vgsec)
+				r = fail(err, "metadata holds more than one volume group");
+			vgsec = n;
+		} else if (!strcmp(n->key, "contents")) {
+			if (n->type != VMT_STR || strcmp(n->str, "Text Format Volume Group"))
+				r = fail(err, "contents is not \"Text Format Volume Group\"");
+			have_contents = true;
+		} else if (!strcmp(n->key, "version")) {
+			if (n->type != VMT_INT || n->num != 1)
+				r = fail(err, "unsupported metadata version");
+		} else if (!strcmp(n->key, "description") && n->type == VMT_STR)
+			vg->description = n->str;
+		else if (!strcmp(n->key, "creation_host") && n->type == VMT_STR)
+			vg->creation_host = n->str;
+		else if (!strcmp(n->key, "creation_time") && n->type == VMT_INT)
+			vg->creation_time = n->num;
+		else
+			r = add_extra(vg, &vg->top_extra, n);
+	}
+	if (!r && (!vgsec || !have_contents))
+		r = fail(err, "no volume group in metadata");
+	if (r)
+		goto out;
+	if (vmf_name_check(vgsec->key, NULL)) {
+		r = fail(err, "invalid volume group name \"%.64s\"", vgsec->key);
+		goto out;
+	}
+	vg->name = vgsec->key;
+	char where[160];
+	snprintf(where, sizeof(where), "volume group %s", vg->name);
+	bool have_id = false, have_seq = false;
+	for (const struct vmt_node *n = vgsec->child; n && !r; n = n->next) {
+		const char *k = n->key;
+		if (!strcmp(k, "id"))
+			r = get_id(n, where, vg->id, err), have_id = true;
+		else if (!strcmp(k, "seqno"))
+			r = get_u64(n, where, &vg->seqno, err), have_seq = true;
+		else if (!strcmp(k, "format"))
+			r = get_str(n, where, &vg->format, err);
+		else if (!strcmp(k, "status"))
+			r = get_strlist(vg, n, where, &vg->status, false, err);
+		else if (!strcmp(k, "flags"))
+			r = get_strlist(vg, n, where, &vg->flags, false, err);
+		else if (!strcmp(k, "tags"))
+			r = get_strlist(vg, n, where, &vg->tags, true, err);
+		else if (!strcmp(k, "extent_size"))
+			r = get_u64(n, where, &vg->extent_size, err);
+		else if (!strcmp(k, "max_lv"))
+			r = get_u64(n, where, &vg->max_lv, err);
+		else if (!strcmp(k, "max_pv"))
+			r = get_u64(n, where, &vg->max_pv, err);
+		else if (!strcmp(k, "metadata_copies"))
+			r = get_u64(n, where, &vg->metadata_copies, err);
+		else if (!strcmp(k, "allocation_policy"))
+			r = get_str(n, where, &vg->alloc, err);
+		else if (!strcmp(k, "physical_volumes") && n->type == VMT_SECTION)
+			pvs = n;
+		else if (!strcmp(k, "logical_volumes") && n->type == VMT_SECTION)
+			lvs = n;
+		else
+			r = add_extra(vg, &vg->extra, n);
+	}
+	if (r)
+		goto out;
+	if (!have_id || !have_seq || !pvs) {
+		r = fail(err, "%s: id, seqno or physical_volumes missing", where);
+		goto out;
+	}
+	if (vg->extent_size < 8 || vg->extent_size % 8 || vg->extent_size > (1ull << 32)) {
+		r = fail(err, "%s: extent_size %" PRIu64 " is invalid", where, vg->extent_size);
+		goto out;
+	}
+	for (const struct vmt_node *n = pvs->child; n; n = n->next)
+		if (n->type == VMT_SECTION)
+			vg->pvcap++;
+	if (!vg->pvcap || vg->pvcap > 1024) {
+		r = fail(err, "%s: %u physical volumes", where, vg->pvcap);
+		goto out;
+	}
+	if (!(vg->pvs = vmf_alloc(vg, vg->pvcap * sizeof(*vg->pvs)))) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (const struct vmt_node *n = pvs->child; n && !r; n = n->next) {
+		if (n->type != VMT_SECTION) {
+			r = fail(err, "%s: unexpected key \"%.64s\" in physical_volumes", where, n->key);
+			break;
+		}
+		r = import_pv(&im, n, &vg->pvs[vg->npv++]);
+	}
+	for (const struct vmt_node *n = lvs ? lvs->child : NULL; n && !r; n = n->next) {
+		if (n->type != VMT_SECTION) {
+			r = fail(err, "%s: unexpected key \"%.64s\" in logical_volumes", where, n->key);
+			break;
+		}
+		struct vmf_lv *lv = vmf_vg_add_lv(vg, n->key);
+		r = lv ? import_lv(&im, n, lv) : -ENOMEM;
+	}
+	if (!r)
+		r = vmf_vg_validate(vg, err);
+out:
+	if (r) {
+		vmf_vg_free(vg);
+		return r;
+	}
+	*out = vg;
+	return 0;
+}
+
+int vmf_vg_from_text(const char *text, size_t len, struct vmf_vg **out, char *err)
+{
+	struct vmt_tree *t;
+	int r = vmt_parse(text, len, &t, err);
+	return r ? r : vmf_vg_import(t, out, err);
+}
+
+/* ---------------------------------------------------------------- pv maps */
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct vmf_range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+void vmf_pvmaps_free(struct vmf_pvmap *maps, uint32_t n)
+{
+	if (!maps)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		free(maps[i].used);
+	free(maps);
+}
+
+int vmf_vg_pvmaps(const struct vmf_vg *vg, struct vmf_pvmap **out, char *err)
+{
+	struct vmf_pvmap *m = calloc(vg->npv ? vg->npv : 1, sizeof(*m));
+	uint32_t *cap = calloc(vg->npv ? vg->npv : 1, sizeof(*cap));
+	int r = 0;
+	if (!m || !cap) {
+		free(cap);
+		free(m);
+		return -ENOMEM;
+	}
+	for (uint32_t l = 0; l < vg->nlv && !r; l++) {
+		const struct vmf_lv *lv = vg->lvs[l];
+		for (uint32_t s = 0; s < lv->nseg && !r; s++) {
+			const struct vmf_seg *seg = &lv->segs[s];
+			for (uint32_t k = 0; k < seg->stripe_count; k++) {
+				struct vmf_pvmap *pm = &m[seg->stripes[k].pv];
+				uint32_t *c = &cap[seg->stripes[k].pv];
+				if (pm->n == *c) {
+					uint32_t nc = *c ? *c * 2 : 8;
+					struct vmf_range *nv = realloc(pm->used, nc * sizeof(*nv));
+					if (!nv) {
+						r = -ENOMEM;
+						break;
+					}
+					pm->used = nv;
+					*c = nc;
+				}
+				pm->used[pm->n++] = (struct vmf_range){ seg->stripes[k].pe,
+					seg->extent_count / seg->stripe_count };
+			}
+		}
+	}
+	for (uint32_t p = 0; p < vg->npv && !r; p++) {
+		struct vmf_pvmap *pm = &m[p];
+		qsort(pm->used, pm->n, sizeof(*pm->used), range_cmp);
+		uint32_t w = 0;
+		for (uint32_t i = 0; i < pm->n; i++) {
+			struct vmf_range cur = pm->used[i];
+			pm->used_count += cur.len;
+			if (w && pm->used[w - 1].start + pm->used[w - 1].len > cur.start) {
+				r = fail(err, "physical volume %s: extent %" PRIu64
+					 " is allocated to more than one logical volume",
+					 vg->pvs[p].name, cur.start);
+				break;
+			}
+			if (w && pm->used[w - 1].start + pm->used[w - 1].len == cur.start)
+				pm->used[w - 1].len += cur.len;
+			else
+				pm->used[w++] = cur;
+		}
+		pm->n = w;
+	}
+	free(cap);
+	if (r) {
+		vmf_pvmaps_free(m, vg->npv);
+		return r;
+	}
+	*out = m;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- export */
+
+static void put_u64(struct vmt_buf *b, uint64_t v)
+{
+	char tmp[24];
+	int i = sizeof(tmp);
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	vmt_putn(b, tmp + i, sizeof(tmp) - i);
+}
+
+static void put_key(struct vmt_buf *b, int depth, const char *key)
+{
+	vmt_indent(b, depth);
+	vmt_puts(b, key);
+	vmt_putn(b, " = ", 3);
+}
+
+static void kv_u64(struct vmt_buf *b, int depth, const char *key, uint64_t v)
+{
+	put_key(b, depth, key);
+	put_u64(b, v);
+	vmt_putn(b, "\n", 1);
+}
+
+static void kv_i64(struct vmt_buf *b, int depth, const char *key, int64_t v)
+{
+	put_key(b, depth, key);
+	if (v < 0) {
+		vmt_putn(b, "-", 1);
+		put_u64(b, -(uint64_t)v);
+	} else
+		put_u64(b, (uint64_t)v);
+	vmt_putn(b, "\n", 1);
+}
+
+static void kv_str(struct vmt_buf *b, int depth, const char *key, const char *v)
+{
+	put_key(b, depth, key);
+	vmt_put_quoted(b, v);
+	vmt_putn(b, "\n", 1);
+}
+
+static void kv_id(struct vmt_buf *b, int depth, const char id[VMF_ID_LEN])
+{
+	char f[39];
+	vmf_id_format(id, f);
+	put_key(b, depth, "id");
+	vmt_putn(b, "\"", 1);
+	vmt_putn(b, f, 38);
+	vmt_putn(b, "\"\n", 2);
+}
+
+static void kv_list(struct vmt_buf *b, int depth, const char *key, const struct vmf_strlist *l)
+{
+	put_key(b, depth, key);
+	vmt_putn(b, "[", 1);
+	for (uint32_t i = 0; i < l->n; i++) {
+		if (i)
+			vmt_putn(b, ", ", 2);
+		vmt_put_quoted(b, l->v[i]);
+	}
+	vmt_putn(b, "]\n", 2);
+}
+
+static void open_sec(struct vmt_buf *b, int depth, const char *key)
+{
+	vmt_indent(b, depth);
+	vmt_puts(b, key);
+	vmt_putn(b, " {\n", 3);
+}
+
+static void close_sec(struct vmt_buf *b, int depth)
+{
+	vmt_indent(b, depth);
+	vmt_putn(b, "}\n", 2);
+}
+
+static void put_extras(struct vmt_buf *b, int depth, const struct vmf_extras *x)
+{
+	for (uint32_t i = 0; i < x->n; i++)
+		vmt_write_node(b, x->v[i], depth);
+}
+
+static void export_seg(struct vmt_buf *b, const struct vmf_vg *vg, const struct vmf_seg *s,
+		       uint32_t idx)
+{
+	char key[32];
+	snprintf(key, sizeof(key), "segment%u", idx);
+	open_sec(b, 3, key);
+	if (s->raw) {
+		/* Unknown type: every key as it was, extents renumbered by position. */
+		for (const struct vmt_node *n = s->raw->child; n; n = n->next) {
+			if (!strcmp(n->key, "start_extent"))
+				kv_u64(b, 4, "start_extent", s->start_extent);
+			else if (!strcmp(n->key, "extent_count"))
+				kv_u64(b, 4, "extent_count", s->extent_count);
+			else
+				vmt_write_node(b, n, 4);
+		}
+		close_sec(b, 3);
+		return;
+	}
+	kv_u64(b, 4, "start_extent", s->start_extent);
+	kv_u64(b, 4, "extent_count", s->extent_count);
+	kv_str(b, 4, "type", "striped");
+	kv_u64(b, 4, "stripe_count", s->stripe_count);
+	if (s->stripe_count > 1)
+		kv_u64(b, 4, "stripe_size", s->stripe_size);
+	put_key(b, 4, "stripes");
+	vmt_putn(b, "[\n", 2);
+	for (uint32_t k = 0; k < s->stripe_count; k++) {
+		vmt_indent(b, 5);
+		vmt_put_quoted(b, vg->pvs[s->stripes[k].pv].name);
+		vmt_putn(b, ", ", 2);
+		put_u64(b, s->stripes[k].pe);
+		vmt_puts(b, k + 1 < s->stripe_count ? ",\n" : "\n");
+	}
+	vmt_indent(b, 4);
+	vmt_putn(b, "]\n", 2);
+	put_extras(b, 4, &s->extra);
+	close_sec(b, 3);
+}
+
+static void export_top(const struct vmf_vg *vg, struct vmt_buf *b)
+{
+	kv_str(b, 0, "contents", "Text Format Volume Group");
+	kv_u64(b, 0, "version", 1);
+	kv_str(b, 0, "description", vg->description ? vg->description : "");
+	if (vg->creation_host)
+		kv_str(b, 0, "creation_host", vg->creation_host);
+	kv_i64(b, 0, "creation_time", vg->creation_time);
+	put_extras(b, 0, &vg->top_extra);
+}
+
+void vmf_vg_export(const struct vmf_vg *vg, struct vmt_buf *b, bool backup)
+{
+	if (backup) {
+		time_t t = (time_t)vg->creation_time;
+		char when[64] = "";
+		struct tm tm;
+		if (localtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
+		vmt_printf(b, "# Generated by volmgr %s: %s\n\n", VOLMGR_VERSION, when);
+		export_top(vg, b);
+		vmt_putn(b, "\n", 1);
+	}
+	open_sec(b, 0, vg->name);
+	kv_id(b, 1, vg->id);
+	kv_u64(b, 1, "seqno", vg->seqno);
+	kv_str(b, 1, "format", vg->format ? vg->format : "lvm2");
+	kv_list(b, 1, "status", &vg->status);
+	kv_list(b, 1, "flags", &vg->flags);
+	if (vg->tags.n)
+		kv_list(b, 1, "tags", &vg->tags);
+	kv_u64(b, 1, "extent_size", vg->extent_size);
+	kv_u64(b, 1, "max_lv", vg->max_lv);
+	kv_u64(b, 1, "max_pv", vg->max_pv);
+	kv_u64(b, 1, "metadata_copies", vg->metadata_copies);
+	if (vg->alloc)
+		kv_str(b, 1, "allocation_policy", vg->alloc);
+	open_sec(b, 1, "physical_volumes");
+	for (uint32_t i = 0; i < vg->npv; i++) {
+		const struct vmf_pv *pv = &vg->pvs[i];
+		open_sec(b, 2, pv->name);
+		kv_id(b, 3, pv->id);
+		if (pv->device)
+			kv_str(b, 3, "device", pv->device);
+		kv_list(b, 3, "status", &pv->status);
+		kv_list(b, 3, "flags", &pv->flags);
+		if (pv->tags.n)
+			kv_list(b, 3, "tags", &pv->tags);
+		kv_u64(b, 3, "dev_size", pv->dev_size);
+		kv_u64(b, 3, "pe_start", pv->pe_start);
+		kv_u64(b, 3, "pe_count", pv->pe_count);
+		put_extras(b, 3, &pv->extra);
+		close_sec(b, 2);
+	}
+	close_sec(b, 1);
+	if (vg->nlv) {
+		open_sec(b, 1, "logical_volumes");
+		for (uint32_t i = 0; i < vg->nlv; i++) {
+			const struct vmf_lv *lv = vg->lvs[i];
+			open_sec(b, 2, lv->name);
+			kv_id(b, 3, lv->id);
+			kv_list(b, 3, "status", &lv->status);
+			kv_list(b, 3, "flags", &lv->flags);
+			if (lv->tags.n)
+				kv_list(b, 3, "tags", &lv->tags);
+			if (lv->alloc)
+				kv_str(b, 3, "allocation_policy", lv->alloc);
+			if (lv->creation_time)
+				kv_i64(b, 3, "creation_time", lv->creation_time);
+			if (lv->creation_host)
+				kv_str(b, 3, "creation_host", lv->creation_host);
+			kv_u64(b, 3, "segment_count", lv->nseg);
+			put_extras(b, 3, &lv->extra);
+			for (uint32_t s = 0; s < lv->nseg; s++)
+				export_seg(b, vg, &lv->segs[s], s + 1);
+			close_sec(b, 2);
+		}
+		close_sec(b, 1);
+	}
+	put_extras(b, 1, &vg->extra);
+	close_sec(b, 0);
+	if (!backup)
+		export_top(vg, b);
+}

@@ -1,0 +1,634 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The command handlers: parse, call libvolmgr, print. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+static int size_arg(const struct opts *o, const char *what, const char *s, char unit, uint64_t *out)
+{
+	struct vm_size sz;
+	if (vm_size_parse(s, unit, &sz) || sz.kind != VM_SIZE_BYTES || sz.sign)
+		return usage_error(o, "%s %s: not a valid size", what, s);
+	*out = sz.value;
+	return 0;
+}
+
+static void human(uint64_t v, char *b, size_t n)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double x = (double)v;
+	int i = 0;
+	while (x >= 1024 && i < 6) {
+		x /= 1024;
+		i++;
+	}
+	snprintf(b, n, "%.2f %s", x, u[i]);
+}
+
+/* Activation needs device-mapper, which this version does not drive yet. */
+static int check_activate(const struct opts *o, bool *want)
+{
+	*want = false;
+	if (!o->activate)
+		return 0;
+	const char *a = o->activate;
+	if (!strcmp(a, "n") || !strcmp(a, "ln") || !strcmp(a, "en") || !strcmp(a, "aln") || !strcmp(a, "an"))
+		return 0;
+	if (!strcmp(a, "y") || !strcmp(a, "ly") || !strcmp(a, "ey") || !strcmp(a, "aly") ||
+	    !strcmp(a, "ay") || !strcmp(a, "aey")) {
+		*want = true;
+		return 0;
+	}
+	return usage_error(o, "--activate %s: expected y, n, ly, ln, ey or en", a);
+}
+
+static int no_activation(const struct opts *o)
+{
+	fprintf(stderr, "volmgr %s: activation is not available in this version (use -an)\n", o->cmd);
+	return EXIT_FAILED;
+}
+
+/* ---------------------------------------------------------------- PV */
+
+int cmd_pvcreate(vm_ctx *ctx, struct opts *o)
+{
+	struct vm_pvcreate_params p = { .force = o->force, .yes = o->yes };
+	int rc = 0, r;
+	if (!o->argc)
+		return usage_error(o, "no device given");
+	if (o->metadatasize && (r = size_arg(o, "--metadatasize", o->metadatasize, 'm', &p.metadata_size)))
+		return r;
+	if (o->dataalignment && (r = size_arg(o, "--dataalignment", o->dataalignment, 'k', &p.data_alignment)))
+		return r;
+	for (int i = 0; i < o->argc; i++)
+		if ((r = vm_pvcreate(ctx, o->argv[i], &p)))
+			rc = fail(ctx, r);
+	return rc;
+}
+
+int cmd_pvremove(vm_ctx *ctx, struct opts *o)
+{
+	int rc = 0, r;
+	if (!o->argc)
+		return usage_error(o, "no device given");
+	for (int i = 0; i < o->argc; i++)
+		if ((r = vm_pvremove(ctx, o->argv[i], o->force, o->yes)))
+			rc = fail(ctx, r);
+	return rc;
+}
+
+int cmd_pvs(vm_ctx *ctx, struct opts *o) { return report_run(ctx, o, REPORT_PV); }
+int cmd_vgs(vm_ctx *ctx, struct opts *o) { return report_run(ctx, o, REPORT_VG); }
+int cmd_lvs(vm_ctx *ctx, struct opts *o) { return report_run(ctx, o, REPORT_LV); }
+int cmd_pvdisplay(vm_ctx *ctx, struct opts *o) { return display_run(ctx, o, REPORT_PV); }
+int cmd_vgdisplay(vm_ctx *ctx, struct opts *o) { return display_run(ctx, o, REPORT_VG); }
+int cmd_lvdisplay(vm_ctx *ctx, struct opts *o) { return display_run(ctx, o, REPORT_LV); }
+
+int cmd_pvck(vm_ctx *ctx, struct opts *o)
+{
+	int rc = 0, r;
+	if (!o->argc)
+		return usage_error(o, "no device given");
+	for (int i = 0; i < o->argc; i++) {
+		struct vm_pv_check c;
+		if ((r = vm_pv_check(ctx, o->argv[i], &c))) {
+			rc = fail(ctx, r);
+			continue;
+		}
+		say(o, "Found label on %s, sector %u, type=LVM2 001", o->argv[i], c.label_sector);
+		for (uint32_t m = 0; m < c.mda_count; m++) {
+			if (c.mda_problem[m][0]) {
+				fprintf(stderr, "volmgr pvck: %s: metadata area %u at offset %" PRIu64 ": %s\n",
+					o->argv[i], m + 1, c.mda_offset[m], c.mda_problem[m]);
+				rc = EXIT_FAILED;
+			} else
+				say(o, "Found metadata area %u at offset %" PRIu64 " size %" PRIu64 ": %s",
+				    m + 1, c.mda_offset[m], c.mda_size[m], c.mda_vg[0] ? c.mda_vg : "empty");
+		}
+	}
+	return rc;
+}
+
+int cmd_pvscan(vm_ctx *ctx, struct opts *o)
+{
+	o->options = "pv_name,vg_name,pv_fmt,pv_size,pv_free";
+	return report_run(ctx, o, REPORT_PV);
+}
+
+/* ---------------------------------------------------------------- VG */
+
+int cmd_vgcreate(vm_ctx *ctx, struct opts *o)
+{
+	uint64_t es = 0;
+	int r;
+	if (o->argc < 2)
+		return usage_error(o, "need a volume group name and at least one device");
+	if (o->extentsize && (r = size_arg(o, "--physicalextentsize", o->extentsize, 'm', &es)))
+		return r;
+	if (o->extentsize && !es)
+		return usage_error(o, "--physicalextentsize must not be zero");
+	vm_vg *vg;
+	if ((r = vm_vg_create(ctx, o->argv[0], es, (const char *const *)o->argv + 1, o->argc - 1, &vg)))
+		return fail(ctx, r);
+	r = vm_vg_commit(vg);
+	if (!r)
+		say(o, "Volume group \"%s\" successfully created", o->argv[0]);
+	else
+		r = fail(ctx, r);
+	vm_vg_free(vg);
+	return r;
+}
+
+int cmd_vgextend(vm_ctx *ctx, struct opts *o)
+{
+	vm_vg *vg;
+	int r;
+	if (o->argc < 2)
+		return usage_error(o, "need a volume group name and at least one device");
+	if ((r = vm_vg_open(ctx, o->argv[0], VM_VG_WRITE, &vg)))
+		return fail(ctx, r);
+	if (!(r = vm_vg_extend(vg, (const char *const *)o->argv + 1, o->argc - 1)))
+		r = vm_vg_commit(vg);
+	if (!r)
+		say(o, "Volume group \"%s\" successfully extended", o->argv[0]);
+	else
+		r = fail(ctx, r);
+	vm_vg_free(vg);
+	return r;
+}
+
+int cmd_vgreduce(vm_ctx *ctx, struct opts *o)
+{
+	vm_vg *vg;
+	int r;
+	if (o->argc < 2)
+		return usage_error(o, "need a volume group name and at least one device");
+	if ((r = vm_vg_open(ctx, o->argv[0], VM_VG_WRITE, &vg)))
+		return fail(ctx, r);
+	if (!(r = vm_vg_reduce(vg, (const char *const *)o->argv + 1, o->argc - 1)))
+		r = vm_vg_commit(vg);
+	if (!r)
+		for (int i = 1; i < o->argc; i++)
+			say(o, "Removed \"%s\" from volume group \"%s\"", o->argv[i], o->argv[0]);
+	else
+		r = fail(ctx, r);
+	vm_vg_free(vg);
+	return r;
+}
+
+int cmd_vgremove(vm_ctx *ctx, struct opts *o)
+{
+	int rc = 0, r;
+	if (!o->argc)
+		return usage_error(o, "no volume group given");
+	for (int i = 0; i < o->argc; i++) {
+		vm_vg *vg;
+		if ((r = vm_vg_open(ctx, o->argv[i], VM_VG_WRITE, &vg))) {
+			rc = fail(ctx, r);
+			continue;
+		}
+		bool force = o->force;
+		size_t n = vm_vg_lv_total(vg);
+		if (n && !force)
+			force = ask_user(o, "Do you really want to remove volume group \"%s\" containing %zu "
+					 "logical volumes?", o->argv[i], n);
+		if (!(r = vm_vg_remove(vg, force)))
+			r = vm_vg_commit(vg);
+		if (r)
+			rc = fail(ctx, r);
+		else
+			say(o, "Volume group \"%s\" successfully removed", o->argv[i]);
+		vm_vg_free(vg);
+	}
+	return rc;
+}
+
+int cmd_vgrename(vm_ctx *ctx, struct opts *o)
+{
+	vm_vg *vg;
+	int r;
+	if (o->argc != 2)
+		return usage_error(o, "need the old and the new name");
+	if ((r = vm_vg_open(ctx, o->argv[0], VM_VG_WRITE, &vg)))
+		return fail(ctx, r);
+	if (!(r = vm_vg_rename(vg, o->argv[1])))
+		r = vm_vg_commit(vg);
+	if (!r)
+		say(o, "Volume group \"%s\" successfully renamed to \"%s\"", o->argv[0], o->argv[1]);
+	else
+		r = fail(ctx, r);
+	vm_vg_free(vg);
+	return r;
+}
+
+static int each_vg(vm_ctx *ctx, struct opts *o, int (*fn)(vm_ctx *, struct opts *, const char *))
+{
+	int rc = 0, r;
+	if (o->argc) {
+		for (int i = 0; i < o->argc; i++)
+			if ((r = fn(ctx, o, o->argv[i])))
+				rc = r;
+		return rc;
+	}
+	if ((r = vm_scan_names(ctx)))
+		return fail(ctx, r);
+	size_t n = vm_vg_name_count(ctx);
+	char **names = calloc(n + 1, sizeof(*names));
+	for (size_t i = 0; names && i < n; i++)
+		names[i] = strdup(vm_vg_name_at(ctx, i));
+	for (size_t i = 0; names && i < n; i++)
+		if (names[i] && (r = fn(ctx, o, names[i])))
+			rc = r;
+	for (size_t i = 0; names && i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+static int backup_one(vm_ctx *ctx, struct opts *o, const char *name)
+{
+	vm_vg *vg;
+	int r;
+	char path[4096];
+	if ((r = vm_vg_open(ctx, name, VM_VG_READ, &vg)))
+		return fail(ctx, r);
+	if (o->file) {
+		/* like lvm2, a "%s" in the file name stands for the VG name */
+		const char *p = strstr(o->file, "%s");
+		if (p)
+			snprintf(path, sizeof(path), "%.*s%s%s", (int)(p - o->file), o->file, name, p + 2);
+		else
+			snprintf(path, sizeof(path), "%s", o->file);
+	}
+	r = vm_vg_backup(vg, o->file ? path : NULL);
+	vm_vg_free(vg);
+	if (r)
+		return fail(ctx, r);
+	say(o, "Volume group \"%s\" successfully backed up.", name);
+	return 0;
+}
+
+int cmd_vgcfgbackup(vm_ctx *ctx, struct opts *o)
+{
+	return each_vg(ctx, o, backup_one);
+}
+
+int cmd_vgcfgrestore(vm_ctx *ctx, struct opts *o)
+{
+	int r;
+	if (o->argc != 1)
+		return usage_error(o, "need exactly one volume group name");
+	if ((r = vm_vg_restore(ctx, o->argv[0], o->file)))
+		return fail(ctx, r);
+	say(o, "Restored volume group %s.", o->argv[0]);
+	return 0;
+}
+
+static int check_one(vm_ctx *ctx, struct opts *o, const char *name)
+{
+	int r = vm_vg_check(ctx, name, o->updatemetadata);
+	if (r < 0)
+		return fail(ctx, r);
+	if (r && !o->updatemetadata) {
+		fprintf(stderr, "volmgr vgck: volume group %s: %d metadata problem%s found; "
+			"'vgck --updatemetadata %s' repairs them\n", name, r, r > 1 ? "s" : "", name);
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
+int cmd_vgck(vm_ctx *ctx, struct opts *o)
+{
+	return each_vg(ctx, o, check_one);
+}
+
+static int change_one(vm_ctx *ctx, struct opts *o, const char *name)
+{
+	vm_vg *vg;
+	int r;
+	if ((r = vm_vg_open(ctx, name, VM_VG_READ, &vg)))
+		return fail(ctx, r);
+	say(o, "0 logical volume(s) in volume group \"%s\" now active", name);
+	vm_vg_free(vg);
+	return 0;
+}
+
+int cmd_vgchange(vm_ctx *ctx, struct opts *o)
+{
+	bool want;
+	int r;
+	if (!o->activate)
+		return usage_error(o, "nothing to change (only -a is supported)");
+	if ((r = check_activate(o, &want)))
+		return r;
+	if (want)
+		return no_activation(o);
+	return each_vg(ctx, o, change_one);
+}
+
+int cmd_vgscan(vm_ctx *ctx, struct opts *o)
+{
+	int r = vm_scan_names(ctx);
+	if (r)
+		return fail(ctx, r);
+	for (size_t i = 0; i < vm_vg_name_count(ctx); i++)
+		say(o, "Found volume group \"%s\" using metadata type lvm2", vm_vg_name_at(ctx, i));
+	return 0;
+}
+
+/* ---------------------------------------------------------------- LV */
+
+static int lv_size_spec(vm_ctx *ctx, struct opts *o, struct vm_size *sz)
+{
+	if (!!o->size == !!o->extents)
+		return usage_error(o, "give exactly one of -L/--size and -l/--extents");
+	const char *s = o->size ? o->size : o->extents;
+	int r = vm_size_parse(s, o->size ? 'm' : 0, sz);
+	if (r || (o->size && sz->kind != VM_SIZE_BYTES))
+		return usage_error(o, "%s %s: not a valid %s", o->size ? "--size" : "--extents", s,
+				   o->size ? "size (e.g. 10G, 512M, 1.5t)" : "extent count or percentage (e.g. 100, 50%FREE)");
+	(void)ctx;
+	return 0;
+}
+
+int cmd_lvcreate(vm_ctx *ctx, struct opts *o)
+{
+	struct vm_lv_params p = { .name = o->name, .stripes = (uint32_t)o->stripes };
+	struct vm_size sz;
+	char vgname[128], lvname[128];
+	bool active;
+	int r;
+	if ((r = check_activate(o, &active)))
+		return r;
+	if (o->snapshot || (o->type && !strcmp(o->type, "snapshot")))
+		return usage_error(o, "snapshots are not available in this version");
+	if (o->type && strcmp(o->type, "linear") && strcmp(o->type, "striped"))
+		return usage_error(o, "--type %s: only linear and striped are supported", o->type);
+	if (o->zero && strcmp(o->zero, "y") && strcmp(o->zero, "n"))
+		return usage_error(o, "--zero %s: expected y or n", o->zero);
+	if (o->wipe && strcmp(o->wipe, "y") && strcmp(o->wipe, "n"))
+		return usage_error(o, "--wipesignatures %s: expected y or n", o->wipe);
+	if ((r = lv_size_spec(ctx, o, &sz)))
+		return r;
+	if (sz.sign < 0)
+		return usage_error(o, "a new logical volume cannot have a negative size");
+	if (!o->argc)
+		return usage_error(o, "no volume group given");
+	if (parse_lv_arg(o->argv[0], vgname, lvname) < 0)
+		return usage_error(o, "invalid volume group argument '%s'", o->argv[0]);
+	if (lvname[0]) {
+		if (o->name && strcmp(o->name, lvname))
+			return usage_error(o, "two different names given: %s and %s", o->name, lvname);
+		p.name = lvname;
+	}
+	if (o->stripesize) {
+		uint64_t ss = 0;
+		if ((r = size_arg(o, "--stripesize", o->stripesize, 'k', &ss)))
+			return r;
+		p.stripe_size = ss;
+	}
+	if (o->alloc && vm_alloc_parse(o->alloc, &p.alloc))
+		return usage_error(o, "--alloc %s: expected normal, contiguous, cling, anywhere or inherit", o->alloc);
+	if (active)
+		return no_activation(o);
+	p.pvs = (const char *const *)o->argv + 1;
+	p.npvs = o->argc - 1;
+	p.tags = o->addtag;
+	p.ntags = o->naddtag;
+	vm_vg *vg;
+	if ((r = vm_vg_open(ctx, vgname, VM_VG_WRITE, &vg)))
+		return fail(ctx, r);
+	vm_lv *lv = NULL;
+	if (!(r = vm_vg_size_to_extents(vg, NULL, &sz, p.pvs, p.npvs, p.stripes, &p.extents)) &&
+	    !(r = vm_lv_create(vg, &p, &lv)))
+		r = vm_vg_commit(vg);
+	if (!r) {
+		if (!o->zero || strcmp(o->zero, "n"))
+			fprintf(stderr, "  WARNING: Logical volume %s/%s not zeroed.\n", vgname, vm_lv_name(lv));
+		say(o, "Logical volume \"%s\" created.", vm_lv_name(lv));
+	} else
+		r = fail(ctx, r);
+	vm_vg_free(vg);
+	return r;
+}
+
+int cmd_lvremove(vm_ctx *ctx, struct opts *o)
+{
+	int rc = 0, r;
+	if (!o->argc)
+		return usage_error(o, "no logical volume given");
+	for (int i = 0; i < o->argc; i++) {
+		char vgname[128], lvname[128];
+		vm_vg *vg;
+		if (parse_lv_arg(o->argv[i], vgname, lvname) < 0) {
+			rc = usage_error(o, "invalid argument '%s'", o->argv[i]);
+			continue;
+		}
+		if ((r = vm_vg_open(ctx, vgname, VM_VG_WRITE, &vg))) {
+			rc = fail(ctx, r);
+			continue;
+		}
+		/* VG alone: every visible LV in it, in one commit. */
+		size_t removed = 0;
+		char (*names)[128] = calloc(vm_vg_lv_total(vg) + 1, sizeof(*names));
+		r = names ? 0 : -ENOMEM;
+		if (lvname[0]) {
+			vm_lv *lv = vm_vg_lv_find(vg, lvname);
+			if (!lv) {
+				fprintf(stderr, "volmgr lvremove: logical volume %s/%s not found\n", vgname, lvname);
+				rc = EXIT_FAILED;
+				vm_vg_free(vg);
+				free(names);
+				continue;
+			}
+			snprintf(names[removed++], 128, "%s", lvname);
+			r = vm_lv_remove(lv);
+		} else
+			for (size_t k = vm_vg_lv_total(vg); k-- > 0 && !r;) {
+				vm_lv *lv = vm_vg_lv_at(vg, k);
+				if (!vm_lv_visible(lv))
+					continue;
+				snprintf(names[removed++], 128, "%s", vm_lv_name(lv));
+				r = vm_lv_remove(lv);
+			}
+		if (!r && removed)
+			r = vm_vg_commit(vg);
+		if (r)
+			rc = fail(ctx, r);
+		else
+			for (size_t k = 0; k < removed; k++)
+				say(o, "Logical volume \"%s\" successfully removed.", names[k]);
+		free(names);
+		vm_vg_free(vg);
+	}
+	return rc;
+}
+
+int cmd_lvrename(vm_ctx *ctx, struct opts *o)
+{
+	char vgname[128], from[128], to[128], vg2[128];
+	int r;
+	if (o->argc == 3) {
+		snprintf(vgname, sizeof(vgname), "%s", o->argv[0]);
+		snprintf(from, sizeof(from), "%s", o->argv[1]);
+		snprintf(to, sizeof(to), "%s", o->argv[2]);
+	} else if (o->argc == 2) {
+		if (parse_lv_arg(o->argv[0], vgname, from) != 1)
+			return usage_error(o, "expected VG/OLD NEW or VG OLD NEW");
+		r = parse_lv_arg(o->argv[1], vg2, to);
+		if (r < 0)
+			return usage_error(o, "invalid name '%s'", o->argv[1]);
+		if (r == 0)
+			snprintf(to, sizeof(to), "%s", vg2);
+		else if (strcmp(vg2, vgname))
+			return usage_error(o, "an LV cannot move to another volume group (%s -> %s)", vgname, vg2);
+	} else
+		return usage_error(o, "expected VG/OLD NEW or VG OLD NEW");
+	vm_vg *vg;
+	if ((r = vm_vg_open(ctx, vgname, VM_VG_WRITE, &vg)))
+		return fail(ctx, r);
+	vm_lv *lv = vm_vg_lv_find(vg, from);
+	if (!lv) {
+		fprintf(stderr, "volmgr lvrename: logical volume %s/%s not found\n", vgname, from);
+		vm_vg_free(vg);
+		return EXIT_FAILED;
+	}
+	if (!(r = vm_lv_rename(lv, to)))
+		r = vm_vg_commit(vg);
+	if (!r)
+		say(o, "Renamed \"%s\" to \"%s\" in volume group \"%s\"", from, to, vgname);
+	else
+		r = fail(ctx, r);
+	vm_vg_free(vg);
+	return r;
+}
+
+int cmd_lvresize(vm_ctx *ctx, struct opts *o)
+{
+	struct vm_size sz;
+	char vgname[128], lvname[128];
+	enum vm_alloc alloc = VM_ALLOC_INHERIT;
+	int r;
+	bool grow_only = !strcmp(o->cmd, "lvextend"), shrink_only = !strcmp(o->cmd, "lvreduce");
+	if ((r = lv_size_spec(ctx, o, &sz)))
+		return r;
+	if (!o->argc || parse_lv_arg(o->argv[0], vgname, lvname) != 1)
+		return usage_error(o, "expected a logical volume as VG/LV");
+	if (o->alloc && vm_alloc_parse(o->alloc, &alloc))
+		return usage_error(o, "--alloc %s: expected normal, contiguous, cling, anywhere or inherit", o->alloc);
+	if (grow_only && sz.sign < 0)
+		return usage_error(o, "lvextend cannot shrink; use lvreduce");
+	if (shrink_only && sz.sign > 0)
+		return usage_error(o, "lvreduce cannot grow; use lvextend");
+	if (o->resizefs)
+		return usage_error(o, "--resizefs needs an active logical volume, and activation is not "
+				   "available in this version");
+	vm_vg *vg;
+	if ((r = vm_vg_open(ctx, vgname, VM_VG_WRITE, &vg)))
+		return fail(ctx, r);
+	vm_lv *lv = vm_vg_lv_find(vg, lvname);
+	uint64_t cur = 0, ext = 0, target = 0;
+	const char *const *pvs = (const char *const *)o->argv + 1;
+	if (!lv) {
+		fprintf(stderr, "volmgr %s: logical volume %s/%s not found\n", o->cmd, vgname, lvname);
+		r = EXIT_FAILED;
+		goto out;
+	}
+	cur = vm_lv_extents(lv);
+	struct vm_seg last;
+	vm_lv_seg(lv, vm_lv_seg_count(lv) - 1, &last);
+	if ((r = vm_vg_size_to_extents(vg, lv, &sz, pvs, o->argc - 1, last.stripes, &ext))) {
+		r = fail(ctx, r);
+		goto out;
+	}
+	target = sz.sign > 0 ? cur + ext : sz.sign < 0 ? (ext < cur ? cur - ext : 0) : ext;
+	if (sz.sign < 0 && ext >= cur) {
+		fprintf(stderr, "volmgr %s: %s/%s has %" PRIu64 " extents: cannot reduce by %" PRIu64 "\n",
+			o->cmd, vgname, lvname, cur, ext);
+		r = EXIT_FAILED;
+		goto out;
+	}
+	if ((grow_only && target <= cur) || (shrink_only && target >= cur) || target == cur) {
+		fprintf(stderr, "volmgr %s: new size (%" PRIu64 " extents) is %s the current size (%" PRIu64
+			" extents) of %s/%s\n", o->cmd, target, target == cur ? "the same as" :
+			grow_only ? "not larger than" : "not smaller than", cur, vgname, lvname);
+		r = EXIT_FAILED;
+		goto out;
+	}
+	char from[32], to[32];
+	human(cur * vm_vg_extent_size(vg), from, sizeof(from));
+	human(target * vm_vg_extent_size(vg), to, sizeof(to));
+	if (target < cur && !o->force) {
+		fprintf(stderr, "  WARNING: Reducing logical volume %s/%s to %s. THIS MAY DESTROY YOUR DATA.\n",
+			vgname, lvname, to);
+		if (!ask_user(o, "Do you really want to reduce %s/%s?", vgname, lvname)) {
+			fprintf(stderr, "volmgr %s: %s/%s not reduced (use -f to shrink without a question)\n",
+				o->cmd, vgname, lvname);
+			r = EXIT_FAILED;
+			goto out;
+		}
+	}
+	if (!(r = vm_lv_resize(lv, target, alloc, pvs, o->argc - 1)))
+		r = vm_vg_commit(vg);
+	if (r) {
+		r = fail(ctx, r);
+		goto out;
+	}
+	human(vm_lv_extents(lv) * vm_vg_extent_size(vg), to, sizeof(to));
+	say(o, "Size of logical volume %s/%s changed from %s (%" PRIu64 " extents) to %s (%" PRIu64
+	    " extents).", vgname, lvname, from, cur, to, vm_lv_extents(lv));
+	say(o, "Logical volume %s/%s successfully resized.", vgname, lvname);
+out:
+	vm_vg_free(vg);
+	return r;
+}
+
+int cmd_lvchange(vm_ctx *ctx, struct opts *o)
+{
+	bool active;
+	int rc = 0, r;
+	if ((r = check_activate(o, &active)))
+		return r;
+	if (!o->activate && !o->naddtag && !o->ndeltag)
+		return usage_error(o, "nothing to change (give -a, --addtag or --deltag)");
+	if (active)
+		return no_activation(o);
+	if (!o->argc)
+		return usage_error(o, "no logical volume given");
+	for (int i = 0; i < o->argc; i++) {
+		char vgname[128], lvname[128];
+		vm_vg *vg;
+		if (parse_lv_arg(o->argv[i], vgname, lvname) != 1) {
+			rc = usage_error(o, "expected VG/LV, got '%s'", o->argv[i]);
+			continue;
+		}
+		if ((r = vm_vg_open(ctx, vgname, o->naddtag || o->ndeltag ? VM_VG_WRITE : VM_VG_READ, &vg))) {
+			rc = fail(ctx, r);
+			continue;
+		}
+		vm_lv *lv = vm_vg_lv_find(vg, lvname);
+		r = 0;
+		if (!lv) {
+			fprintf(stderr, "volmgr lvchange: logical volume %s/%s not found\n", vgname, lvname);
+			rc = EXIT_FAILED;
+		} else {
+			for (int k = 0; k < o->naddtag && !r; k++)
+				r = vm_lv_add_tag(lv, o->addtag[k]);
+			for (int k = 0; k < o->ndeltag && !r; k++)
+				r = vm_lv_del_tag(lv, o->deltag[k]);
+			if (!r && (o->naddtag || o->ndeltag))
+				r = vm_vg_commit(vg);
+			if (r)
+				rc = fail(ctx, r);
+			else if (o->naddtag || o->ndeltag)
+				say(o, "Logical volume %s/%s changed.", vgname, lvname);
+		}
+		vm_vg_free(vg);
+	}
+	return rc;
+}
