@@ -315,6 +315,24 @@ static const struct { const char *alias, *name; } aliases[] = {
 	{ "mda_size", NULL }, { "mda_free", NULL }, { "mda_count", NULL },
 };
 
+/* Minimum column widths, as lvm2's report has them. */
+static const struct { const char *name; int width; } min_widths[] = {
+	{ "lv_uuid", 38 }, { "pv_uuid", 38 }, { "vg_uuid", 38 }, { "lv_name", 4 }, { "lv_full_name", 4 },
+	{ "lv_allocation_policy", 10 }, { "lv_time", 26 }, { "lv_host", 10 }, { "data_percent", 6 },
+	{ "snap_percent", 6 }, { "metadata_percent", 6 }, { "pv_name", 10 }, { "pv_mda_free", 9 },
+	{ "pv_mda_size", 9 }, { "pe_start", 7 }, { "pv_pe_count", 3 }, { "vg_attr", 5 },
+	{ "vg_mda_free", 9 }, { "vg_mda_size", 9 },
+};
+
+static size_t min_width(const struct field *f)
+{
+	size_t w = strlen(f->heading);
+	for (size_t i = 0; i < sizeof(min_widths) / sizeof(*min_widths); i++)
+		if (!strcmp(min_widths[i].name, f->name) && (size_t)min_widths[i].width > w)
+			w = (size_t)min_widths[i].width;
+	return w;
+}
+
 static const struct field *find_field(const char *name, enum report_kind kind)
 {
 	static const char *const prefix[] = { "pv_", "vg_", "lv_" };
@@ -403,10 +421,9 @@ static void fmt_size(uint64_t v, const struct units *u, char *b, size_t n)
 	const char *p = strchr(lower, si ? unit + 32 : unit);
 	double div = pow(si ? 1000 : base, (double)(p - lower));
 	double x = (double)v / div;
+	/* nearest at two decimals; in human units a '<' says the real value is below it */
 	double rounded = floor(x * 100 + 0.5) / 100;
-	bool inexact = rounded * div != (double)v && (u->unit == 'h' || u->unit == 'H');
-	if (inexact && rounded > x)
-		rounded = floor(x * 100) / 100;
+	bool inexact = rounded > x && (u->unit == 'h' || u->unit == 'H');
 	char sfx[2] = { u->suffix ? unit : 0, 0 };
 	snprintf(b, n, "%s%.2f%s", inexact ? "<" : "", rounded, sfx);
 }
@@ -523,7 +540,7 @@ static void print_table(struct table *t, enum report_kind kind)
 	if (!w)
 		return;
 	for (size_t i = 0; i < t->nf && align; i++) {
-		w[i] = o->noheadings ? 0 : strlen(t->f[i]->heading);
+		w[i] = min_width(t->f[i]);
 		for (size_t r = 0; r < t->nrows; r++) {
 			size_t l = strlen(t->cells[r * t->nf + i].text);
 			if (l > w[i])
@@ -533,16 +550,14 @@ static void print_table(struct table *t, enum report_kind kind)
 	if (!o->noheadings) {
 		fputs("  ", stdout);
 		for (size_t i = 0; i < t->nf; i++) {
-			bool right = t->f[i]->type != T_STR;
 			const char *h = t->f[i]->heading;
 			if (i)
 				fputs(sep, stdout);
+			/* lvm2 left-aligns every heading and pads every column */
 			if (!align)
 				fputs(h, stdout);
-			else if (right)
-				printf("%*s", (int)w[i], h);
 			else
-				printf("%-*s", i + 1 < t->nf ? (int)w[i] : 0, h);
+				printf("%-*s", (int)w[i], h);
 		}
 		putchar('\n');
 	}
@@ -557,7 +572,7 @@ static void print_table(struct table *t, enum report_kind kind)
 			else if (t->f[i]->type != T_STR)
 				printf("%*s", (int)w[i], s);
 			else
-				printf("%-*s", i + 1 < t->nf ? (int)w[i] : 0, s);
+				printf("%-*s", (int)w[i], s);
 		}
 		putchar('\n');
 	}
@@ -859,9 +874,7 @@ static void human(uint64_t v, char *b, size_t n)
 		i++;
 	}
 	double r = floor(x * 100 + 0.5) / 100;
-	bool inexact = fabs(r - x) > 1e-9;
-	if (inexact && r > x)
-		r = floor(x * 100) / 100;
+	bool inexact = r > x;
 	snprintf(b, n, "%s%.2f %s", inexact ? "<" : "", r, u[i]);
 }
 
