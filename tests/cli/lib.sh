@@ -1,0 +1,86 @@
+# Shared helpers for the CLI tests: sparse files on loop devices, a private
+# volmgr system dir and lock dir, and lvm2 (the oracle) confined to the same
+# loop devices with activation off. Source it, call setup_loops, assert, finish.
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+V="$TOP/tools/volmgr"
+TNAME=$(basename "$0" .sh)
+PASS=0
+FAIL=0
+LOOPS=()
+
+TESTDIR=$(mktemp -d /tmp/volmgr-test.XXXXXX)
+export VOLMGR_SYSTEM_DIR="$TESTDIR/etc" VOLMGR_LOCK_DIR="$TESTDIR/lock"
+export LVM_SYSTEM_DIR="$TESTDIR/lvm" LVM_SUPPRESS_FD_WARNINGS=1 LC_ALL=C
+
+cleanup() {
+	for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done
+	rm -rf "$TESTDIR"
+}
+trap cleanup EXIT
+
+# setup_loops N [SIZE_MB]: D1..DN are fresh loop devices over sparse files.
+setup_loops() {
+	local n=$1 size=${2:-256} i filter=""
+	for ((i = 1; i <= n; i++)); do
+		truncate -s "${size}M" "$TESTDIR/disk$i.img"
+		local l
+		l=$(losetup -f --show "$TESTDIR/disk$i.img") || { echo "losetup failed"; exit 1; }
+		LOOPS+=("$l")
+		eval "D$i=$l"
+		filter="$filter\"a|^$l\$|\", "
+	done
+	VOLMGR_DEVICES=$(IFS=,; echo "${LOOPS[*]}")
+	export VOLMGR_DEVICES
+	mkdir -p "$LVM_SYSTEM_DIR"
+	cat > "$LVM_SYSTEM_DIR/lvm.conf" <<CONF
+global { activation = 0 use_aio = 0 }
+backup { backup = 0 archive = 0 }
+devices { use_devicesfile = 0 obtain_device_list_from_udev = 0 scan_lvs = 0
+          global_filter = [ $filter"r|.*|" ] }
+activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
+CONF
+}
+
+pass() { PASS=$((PASS + 1)); echo "ok - $TNAME: $1"; }
+failed() { FAIL=$((FAIL + 1)); echo "not ok - $TNAME: $1"; }
+
+# ok DESC CMD...: CMD must succeed.
+ok() {
+	local d=$1; shift
+	local out
+	if out=$("$@" 2>&1); then pass "$d"; else failed "$d (exit $?): $out"; fi
+}
+
+# fails DESC CMD...: CMD must exit non-zero with exactly one line on stderr.
+fails() {
+	local d=$1; shift
+	local err rc
+	err=$("$@" 2>&1 >/dev/null)
+	rc=$?
+	err=$(printf '%s\n' "$err" | grep -v '^  WARNING:' )
+	if [ $rc -eq 0 ]; then failed "$d: exit 0"
+	elif [ -z "$err" ] || [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then failed "$d: expected one line of error, got: $err"
+	else pass "$d ($err)"; fi
+}
+
+# same DESC A B: the two strings are equal.
+same() {
+	if [ "$2" == "$3" ]; then pass "$1"; else failed "$1"; diff <(echo "$2") <(echo "$3") | head -20; fi
+}
+
+# checksum of every test device, to prove nothing was written
+devsums() { for l in "${LOOPS[@]}"; do md5sum < "$l"; done; }
+
+finish() {
+	echo "$TNAME: $PASS passed, $FAIL failed"
+	[ "$FAIL" -eq 0 ]
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP: $TNAME needs root (loop devices)"
+	trap - EXIT
+	rm -rf "$TESTDIR"
+	exit 77
+fi
+command -v lvs >/dev/null || { echo "lvm2 is not installed (apt-get install lvm2)"; exit 1; }
