@@ -44,7 +44,7 @@ UNIT_BIN  := $(UNIT_SRC:.c=)
 SONAME    := libvolmgr.so.$(SOVER)
 LIBSO     := libvolmgr/$(SONAME)
 
-.PHONY: all clean check check-unit check-cli check-fuzz fuzz install bench
+.PHONY: all clean check check-unit check-cli check-fuzz check-man deps demo install bench
 all: $(LIBSO) libvolmgr/libvolmgr.so tools/volmgr libvolmgr/volmgr.pc
 
 %.o: %.c $(wildcard metadata/*.h libvolmgr/*.h tools/*.h)
@@ -89,7 +89,20 @@ tests/fuzz/fuzz_metadata: tests/fuzz/fuzz_metadata.c $(MD_SRC) $(wildcard metada
 check-fuzz: tests/fuzz/fuzz_metadata
 	$(Q)tests/fuzz/run $(FUZZ_SECONDS)
 
-check: all check-unit check-cli check-fuzz
+check-man:
+	$(Q)man/check
+
+deps:
+	$(Q)tests/deps
+
+# `make check` installs what it needs first, as `make demo` does.
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory check-unit check-cli check-fuzz check-man
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/demo.sh
 
 bench: all
 	$(Q)bench/run

@@ -240,8 +240,6 @@ int vm_vg_restore(vm_ctx *ctx, const char *name, const char *path)
 		}
 	if (!r)
 		r = vm_vg_commit(vg);
-	if (!r)
-		vm_log(ctx, VM_LOG_INFO, "Restored volume group %s.", name);
 out:
 	vm_vg_free(vg);
 	return r;

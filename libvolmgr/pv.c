@@ -107,8 +107,6 @@ int pv_init(vm_ctx *ctx, const char *path, const struct vm_pvcreate_params *p, b
 	    !(r = dev_pwrite(ctx, fd, path, head, sizeof(head), 0)))
 		r = dev_sync(ctx, fd, path);
 	close(fd);
-	if (!r)
-		vm_log(ctx, VM_LOG_INFO, "Physical volume \"%s\" successfully created.", path);
 	return r;
 }
 
@@ -157,8 +155,6 @@ int vm_pvremove(vm_ctx *ctx, const char *device, int force, bool yes)
 	if (!r)
 		r = dev_sync(ctx, fd, device);
 	close(fd);
-	if (!r)
-		vm_log(ctx, VM_LOG_INFO, "Labels on physical volume \"%s\" successfully wiped.", device);
 out:
 	lock_drop(lk);
 	return r;

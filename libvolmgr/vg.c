@@ -535,10 +535,8 @@ static int commit_remove(vm_vg *vg)
 		r = write_orphans(vg, devs, n);
 	close_all(devs, n);
 	free(devs);
-	if (!r) {
+	if (!r)
 		backup_after_commit(vg);
-		vm_log(vg->ctx, VM_LOG_INFO, "Volume group \"%s\" successfully removed", vg->md->name);
-	}
 	return r;
 }
 

@@ -68,6 +68,8 @@ int cmd_pvcreate(vm_ctx *ctx, struct opts *o)
 	for (int i = 0; i < o->argc; i++)
 		if ((r = vm_pvcreate(ctx, o->argv[i], &p)))
 			rc = fail(ctx, r);
+		else
+			say(o, "Physical volume \"%s\" successfully created.", o->argv[i]);
 	return rc;
 }
 
@@ -79,6 +81,8 @@ int cmd_pvremove(vm_ctx *ctx, struct opts *o)
 	for (int i = 0; i < o->argc; i++)
 		if ((r = vm_pvremove(ctx, o->argv[i], o->force, o->yes)))
 			rc = fail(ctx, r);
+		else
+			say(o, "Labels on physical volume \"%s\" successfully wiped.", o->argv[i]);
 	return rc;
 }
 
