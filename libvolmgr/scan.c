@@ -115,7 +115,8 @@ static void peek_name(const char *t, size_t len, char out[VMF_NAME_MAX + 1])
 	out[n] = 0;
 }
 
-static struct parsed *text_entry(vm_ctx *ctx, struct scan *s, char *text, uint64_t len,
+/* Parse (once per distinct text) the VG a metadata area holds. Frees *text early: peak memory. */
+static struct parsed *text_entry(vm_ctx *ctx, struct scan *s, char **text, uint64_t len,
 				 uint32_t crc, const char *want)
 {
 	for (size_t i = 0; i < s->ntext; i++)
@@ -138,10 +139,15 @@ static struct parsed *text_entry(vm_ctx *ctx, struct scan *s, char *text, uint64
 	memset(p, 0, sizeof(*p));
 	p->crc = crc;
 	p->size = len;
-	peek_name(text, len, p->vgname);
+	peek_name(*text, len, p->vgname);
 	if (!want || !strcmp(want, p->vgname)) {
 		char err[VMF_ERRLEN] = "";
-		int r = vmf_vg_from_text(text, len, &p->md, err);
+		struct vmt_tree *tree;
+		int r = vmt_parse(*text, len, &tree, err);
+		free(*text);
+		*text = NULL;
+		if (!r)
+			r = vmf_vg_import(tree, &p->md, err);
 		if (r == -ENOMEM) {
 			s->ntext--;
 			return NULL;
@@ -190,7 +196,7 @@ static int scan_mda(vm_ctx *ctx, struct scan *s, int fd, struct vm_dev *d, struc
 		snprintf(m->why, sizeof(m->why), "metadata text is not terminated");
 		m->state = MDA_BAD;
 	} else {
-		struct parsed *p = text_entry(ctx, s, text, len - 1, crc, want);
+		struct parsed *p = text_entry(ctx, s, &text, len - 1, crc, want);
 		if (!p) {
 			free(text);
 			return -ENOMEM;

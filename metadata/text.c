@@ -97,6 +97,26 @@ static char *arena_strndup(struct vmt_tree *t, const char *s, size_t len)
 	return d;
 }
 
+/*
+ * Keys that every LV repeats point at one shared copy: a VG of 10,000 LVs
+ * has some 150,000 of them, and copying each would cost megabytes.
+ */
+static const char *key_dup(struct vmt_tree *t, const char *s, size_t len)
+{
+#define K(x) { x, sizeof(x) - 1 }
+	static const struct { const char *k; size_t len; } common[] = {
+		K("id"), K("status"), K("flags"), K("tags"), K("creation_time"), K("creation_host"),
+		K("segment_count"), K("start_extent"), K("extent_count"), K("type"), K("stripe_count"),
+		K("stripe_size"), K("stripes"), K("segment1"), K("segment2"), K("device"), K("dev_size"),
+		K("pe_start"), K("pe_count"),
+	};
+#undef K
+	for (size_t i = 0; i < sizeof(common) / sizeof(*common); i++)
+		if (common[i].len == len && common[i].k[0] == s[0] && !memcmp(common[i].k, s, len))
+			return common[i].k;
+	return arena_strndup(t, s, len);
+}
+
 void vmt_free(struct vmt_tree *t)
 {
 	struct chunk *c, *next;
@@ -370,7 +390,7 @@ static int parse_items(struct ps *ps)
 		for (k = p++; p < end && IS(*p, C_KEY); p++)
 			;
 		n = new_node(ps->t);
-		if (!n || !(n->key = arena_strndup(ps->t, k, (size_t)(p - k))))
+		if (!n || !(n->key = key_dup(ps->t, k, (size_t)(p - k))))
 			return -ENOMEM;
 		*st[depth].tail = n;
 		st[depth].tail = &n->next;

@@ -12,12 +12,15 @@
 
 enum vmt_type { VMT_SECTION = 1, VMT_INT, VMT_STR, VMT_ARRAY, VMT_FLOAT };
 
+/* 32 bytes: a VG with 10,000 LVs has some 180,000 nodes. */
 struct vmt_node {
 	const char *key;          /* NULL for array elements */
 	struct vmt_node *next;    /* next sibling / array element */
-	struct vmt_node *child;   /* SECTION: first child; ARRAY: first element */
-	const char *str;          /* VMT_STR: unescaped, NUL-terminated; VMT_FLOAT: text as written */
-	int64_t num;              /* VMT_INT */
+	union {                   /* by type: */
+		struct vmt_node *child;   /* SECTION: first child; ARRAY: first element */
+		const char *str;          /* VMT_STR: unescaped, NUL-terminated; VMT_FLOAT: as written */
+		int64_t num;              /* VMT_INT */
+	};
 	uint32_t len;             /* VMT_STR: byte length of str */
 	uint8_t type;
 };

@@ -311,8 +311,13 @@ static int get_strlist(struct vmf_vg *vg, const struct vmt_node *n, const char *
 			return fail(err, "%s: \"%s\" holds a value that is not a string", where, n->key);
 		if (tags && vmf_tag_check(e->str, NULL))
 			return fail(err, "%s: invalid tag \"%.64s\"", where, e->str);
-		if (vmf_strlist_add(vg, l, e->str))
+		/* the tree lives as long as the VG: keep its strings, don't copy */
+		const char **v = grow(vg, l->v, l->n, &l->cap, sizeof(*v));
+		if (!v)
 			return -ENOMEM;
+		l->v = v;
+		if (!vmf_strlist_has(l, e->str))
+			l->v[l->n++] = e->str;
 	}
 	return 0;
 }

@@ -76,7 +76,7 @@ static const struct command commands[] = {
 	{ "vgs", cmd_vgs, REPORT, "[VG...]", "Report volume groups" },
 	{ "vgdisplay", cmd_vgdisplay, COMMON " units", "[VG...]", "Display volume groups" },
 	{ "vgcfgbackup", cmd_vgcfgbackup, COMMON " file", "[VG...]", "Back up volume group metadata" },
-	{ "vgcfgrestore", cmd_vgcfgrestore, COMMON " file force", "VG",
+	{ "vgcfgrestore", cmd_vgcfgrestore, COMMON " file", "VG",
 	  "Restore volume group metadata from a backup" },
 	{ "vgck", cmd_vgck, COMMON " updatemetadata", "[VG...]", "Check volume group metadata" },
 	{ "vgchange", cmd_vgchange, COMMON " activate addtag deltag", "[VG...]",

@@ -24,9 +24,11 @@ struct row {
 	size_t seg;
 };
 
+/* 16 bytes a cell, text in the table's pool: lvs of 10,000 LVs stays small. */
 struct cell {
-	char *text;
 	uint64_t num;
+	uint32_t off;           /* into table.pool */
+	uint16_t len;
 	bool numeric;
 };
 
@@ -435,6 +437,8 @@ struct table {
 	size_t nf;
 	struct cell *cells;     /* nrows * nf */
 	size_t nrows, cap;
+	char *pool;             /* cell texts, NUL-separated; offset 0 is "" */
+	size_t plen, pcap;
 	int *sortcol;           /* field index, negative for descending (1-based) */
 	size_t nsort;
 	struct units units;
@@ -454,6 +458,10 @@ static int add_row(struct table *t, const struct row *r)
 	}
 	struct cell *c = &t->cells[t->nrows * t->nf];
 	char buf[4096];
+	if (!t->pool && !(t->pool = calloc(1, t->pcap = 65536)))
+		return -ENOMEM;
+	if (!t->plen)
+		t->plen = 1;
 	for (size_t i = 0; i < t->nf; i++) {
 		const struct field *f = t->f[i];
 		if (f->type == T_STR) {
@@ -468,8 +476,22 @@ static int add_row(struct table *t, const struct row *r)
 			else
 				snprintf(buf, sizeof(buf), "%" PRIu64, c[i].num);
 		}
-		if (!(c[i].text = strdup(buf)))
-			return -ENOMEM;
+		size_t len = strlen(buf);
+		c[i].len = (uint16_t)len;
+		c[i].off = 0;
+		if (!len)
+			continue;
+		if (t->plen + len + 1 > t->pcap) {
+			char *np = realloc(t->pool, t->pcap = (t->pcap + len + 1) * 2);
+			if (!np)
+				return -ENOMEM;
+			t->pool = np;
+		}
+		if (t->plen + len + 1 > UINT32_MAX)
+			return -E2BIG;
+		c[i].off = (uint32_t)t->plen;
+		memcpy(t->pool + t->plen, buf, len + 1);
+		t->plen += len + 1;
 	}
 	t->nrows++;
 	return 0;
@@ -484,7 +506,7 @@ static int row_cmp(const void *a, const void *b)
 		int col = sort_table->sortcol[k], dir = col < 0 ? -1 : 1;
 		col = abs(col) - 1;
 		int c = x[col].numeric ? (x[col].num > y[col].num) - (x[col].num < y[col].num)
-				       : strcmp(x[col].text, y[col].text);
+				       : strcmp(sort_table->pool + x[col].off, sort_table->pool + y[col].off);
 		if (c)
 			return c * dir;
 	}
@@ -527,7 +549,7 @@ static void print_table(struct table *t, enum report_kind kind)
 					printf(", ");
 				json_str(t->f[i]->name);
 				putchar(':');
-				json_str(t->cells[r * t->nf + i].text);
+				json_str(t->pool + t->cells[r * t->nf + i].off);
 			}
 			printf("}%s\n", r + 1 < t->nrows ? "," : "");
 		}
@@ -541,11 +563,9 @@ static void print_table(struct table *t, enum report_kind kind)
 		return;
 	for (size_t i = 0; i < t->nf && align; i++) {
 		w[i] = min_width(t->f[i]);
-		for (size_t r = 0; r < t->nrows; r++) {
-			size_t l = strlen(t->cells[r * t->nf + i].text);
-			if (l > w[i])
-				w[i] = l;
-		}
+		for (size_t r = 0; r < t->nrows; r++)
+			if (t->cells[r * t->nf + i].len > w[i])
+				w[i] = t->cells[r * t->nf + i].len;
 	}
 	if (!o->noheadings) {
 		fputs("  ", stdout);
@@ -561,18 +581,21 @@ static void print_table(struct table *t, enum report_kind kind)
 		}
 		putchar('\n');
 	}
+	static const char spaces[] = "                                                                ";
+	size_t seplen = strlen(sep);
 	for (size_t r = 0; r < t->nrows; r++) {
-		fputs("  ", stdout);
+		fwrite("  ", 1, 2, stdout);
 		for (size_t i = 0; i < t->nf; i++) {
-			const char *s = t->cells[r * t->nf + i].text;
+			const struct cell *c = &t->cells[r * t->nf + i];
+			size_t pad = align && w[i] > c->len ? w[i] - c->len : 0;
+			bool right = t->f[i]->type != T_STR;
 			if (i)
-				fputs(sep, stdout);
-			if (!align)
-				fputs(s, stdout);
-			else if (t->f[i]->type != T_STR)
-				printf("%*s", (int)w[i], s);
-			else
-				printf("%-*s", (int)w[i], s);
+				fwrite(sep, 1, seplen, stdout);
+			for (size_t k = pad; right && k; k -= k > 64 ? 64 : k)
+				fwrite(spaces, 1, k > 64 ? 64 : k, stdout);
+			fwrite(t->pool + c->off, 1, c->len, stdout);
+			for (size_t k = pad; !right && k; k -= k > 64 ? 64 : k)
+				fwrite(spaces, 1, k > 64 ? 64 : k, stdout);
 		}
 		putchar('\n');
 	}
@@ -581,8 +604,7 @@ static void print_table(struct table *t, enum report_kind kind)
 
 static void free_table(struct table *t)
 {
-	for (size_t i = 0; i < t->nrows * t->nf; i++)
-		free(t->cells[i].text);
+	free(t->pool);
 	free(t->cells);
 	free(t->f);
 	free(t->sortcol);
@@ -842,12 +864,8 @@ int report_run(vm_ctx *ctx, struct opts *o, enum report_kind kind)
 		struct cell *packed = malloc((t.nrows ? t.nrows : 1) * shown * sizeof(*packed));
 		if (packed) {
 			for (size_t rr = 0; rr < t.nrows; rr++)
-				for (size_t c = 0; c < full; c++) {
-					if (c < shown)
-						packed[rr * shown + c] = t.cells[rr * full + c];
-					else
-						free(t.cells[rr * full + c].text);
-				}
+				for (size_t c = 0; c < shown; c++)
+					packed[rr * shown + c] = t.cells[rr * full + c];
 			free(t.cells);
 			t.cells = packed;
 		}
