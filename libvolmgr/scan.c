@@ -14,6 +14,7 @@
 
 #include "internal.h"
 
+
 void scan_put(struct scan *s)
 {
 	if (!s || --s->refs > 0)
@@ -146,8 +147,8 @@ static struct parsed *text_entry(vm_ctx *ctx, struct scan *s, char **text, uint6
 		int r = vmt_parse(*text, len, &tree, err);
 		free(*text);
 		*text = NULL;
-		if (!r)
-			r = vmf_vg_import(tree, &p->md, err);
+		if (!r && !(r = vmf_vg_import(tree, &p->md, err)))
+			p->md->text_size = len;
 		if (r == -ENOMEM) {
 			s->ntext--;
 			return NULL;

@@ -12,6 +12,7 @@
 
 #include "internal.h"
 
+
 struct vmf_pvmap *vg_maps(vm_vg *vg)
 {
 	if (!vg->maps) {
@@ -536,7 +537,7 @@ static int commit_remove(vm_vg *vg)
 	close_all(devs, n);
 	free(devs);
 	if (!r)
-		backup_after_commit(vg);
+		backup_after_commit(vg, NULL, 0);
 	return r;
 }
 
@@ -569,10 +570,12 @@ int vm_vg_commit(vm_vg *vg)
 	md->seqno = seqno;
 	md->creation_host = hostname();
 	md->creation_time = time(NULL);
-	md->description = NULL;
+	char desc[600];
+	md->description = backup_description(ctx, desc, sizeof(desc));
 
 	struct vmt_buf b = { 0 };
 	vmf_vg_export(md, &b, false);
+	md->description = NULL;
 	vmt_putn(&b, "", 1);               /* the NUL is part of the stored text */
 	if (b.oom) {
 		vmt_buf_free(&b);
@@ -666,17 +669,17 @@ int vm_vg_commit(vm_vg *vg)
 	close_all(vg->dropped, vg->ndropped);
 	free(devs);
 	free(loc);
+	if (!r) {
+		vg->disk_seqno = seqno;
+		vg->nadded = 0;
+		vg->ndropped = 0;
+		vg->is_new = false;
+		/* the backup is a convenience: the metadata areas hold the truth */
+		if (backup_after_commit(vg, b.p, b.len - 1))
+			vm_log(ctx, VM_LOG_WARN, "WARNING: %s", ctx->err);
+	}
 	vmt_buf_free(&b);
-	if (r)
-		return r;
-	vg->disk_seqno = seqno;
-	vg->nadded = 0;
-	vg->ndropped = 0;
-	vg->is_new = false;
-	r = backup_after_commit(vg);
-	if (r)
-		vm_log(ctx, VM_LOG_WARN, "WARNING: %s", ctx->err);
-	return 0;
+	return r;
 }
 
 /* ---------------------------------------------------------------- accessors */

@@ -530,6 +530,11 @@ void vmt_buf_free(struct vmt_buf *b)
 	*b = (struct vmt_buf){ 0 };
 }
 
+int vmt_reserve(struct vmt_buf *b, size_t n)
+{
+	return buf_reserve(b, n) ? 0 : -ENOMEM;
+}
+
 void vmt_putn(struct vmt_buf *b, const char *s, size_t n)
 {
 	if (!buf_reserve(b, n))

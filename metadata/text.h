@@ -53,6 +53,8 @@ struct vmt_buf {
 	int oom;                 /* sticky: set once an append failed */
 };
 void vmt_buf_free(struct vmt_buf *b);
+/* Make room for @n more bytes (and a NUL) at once; 0 or -ENOMEM. */
+int vmt_reserve(struct vmt_buf *b, size_t n);
 void vmt_puts(struct vmt_buf *b, const char *s);
 void vmt_putn(struct vmt_buf *b, const char *s, size_t n);
 void vmt_printf(struct vmt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

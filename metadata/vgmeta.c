@@ -86,7 +86,8 @@ static void *grow(struct vmf_vg *vg, void *v, uint32_t n, uint32_t *cap, size_t 
 {
 	if (n < *cap)
 		return v;
-	uint32_t ncap = *cap ? *cap * 2 : 4;
+	/* most LVs have one segment; status lists have three entries */
+	uint32_t ncap = *cap ? *cap * 2 : elsize > sizeof(void *) ? 1 : 4;
 	void *nv = arena_alloc(vg->arena, ncap * elsize);
 	if (!nv)
 		return NULL;
@@ -214,7 +215,7 @@ int vmf_vg_find_pv_id(const struct vmf_vg *vg, const char id[VMF_ID_LEN])
 	return -1;
 }
 
-struct vmf_lv *vmf_vg_add_lv(struct vmf_vg *vg, const char *name)
+static struct vmf_lv *add_lv(struct vmf_vg *vg, const char *name, bool copy)
 {
 	if (vg->nlv == vg->lvcap) {
 		uint32_t ncap = vg->lvcap ? vg->lvcap * 2 : 16;
@@ -225,10 +226,15 @@ struct vmf_lv *vmf_vg_add_lv(struct vmf_vg *vg, const char *name)
 		vg->lvcap = ncap;
 	}
 	struct vmf_lv *lv = vmf_alloc(vg, sizeof(*lv));
-	if (!lv || !(lv->name = vmf_strdup(vg, name)))
+	if (!lv || !(lv->name = copy ? vmf_strdup(vg, name) : name))
 		return NULL;
 	vg->lvs[vg->nlv++] = lv;
 	return lv;
+}
+
+struct vmf_lv *vmf_vg_add_lv(struct vmf_vg *vg, const char *name)
+{
+	return add_lv(vg, name, true);
 }
 
 void vmf_vg_del_lv(struct vmf_vg *vg, struct vmf_lv *lv)
@@ -266,6 +272,23 @@ uint64_t vmf_lv_extents(const struct vmf_lv *lv)
 }
 
 /* ---------------------------------------------------------------- import */
+
+/* "<what> <name>[ <sub>]" for error messages; cheap, as it runs for every LV. */
+static void set_where(char *w, size_t len, const char *what, const char *name, const char *sub)
+{
+	size_t a = strlen(what), b = strnlen(name, 64), c = sub ? strnlen(sub, 32) : 0;
+	if (a + b + c + 3 > len)
+		return;
+	memcpy(w, what, a);
+	w[a] = ' ';
+	memcpy(w + a + 1, name, b);
+	w[a + 1 + b] = 0;
+	if (sub) {
+		w[a + 1 + b] = ' ';
+		memcpy(w + a + 2 + b, sub, c);
+		w[a + 2 + b + c] = 0;
+	}
+}
 
 struct imp {
 	struct vmf_vg *vg;
@@ -336,7 +359,7 @@ static int import_pv(struct imp *im, const struct vmt_node *sec, struct vmf_pv *
 	int r = 0;
 	bool have_id = false, have_size = false, have_start = false, have_count = false;
 
-	snprintf(where, sizeof(where), "physical volume %.64s", sec->key);
+	set_where(where, sizeof(where), "physical volume", sec->key, NULL);
 	pv->name = sec->key;
 	for (const struct vmt_node *n = sec->child; n && !r; n = n->next) {
 		const char *k = n->key;
@@ -384,7 +407,7 @@ static int import_seg(struct imp *im, const struct vmf_lv *lv, const struct vmt_
 	uint64_t sc = 0, ss = 0;
 	int r = 0;
 
-	snprintf(where, sizeof(where), "logical volume %.64s %.32s", lv->name, sec->key);
+	set_where(where, sizeof(where), "logical volume", lv->name, sec->key);
 	for (const struct vmt_node *n = sec->child; n && !r; n = n->next) {
 		const char *k = n->key;
 		if (!strcmp(k, "start_extent"))
@@ -461,7 +484,7 @@ static int import_lv(struct imp *im, const struct vmt_node *sec, struct vmf_lv *
 	bool have_id = false, have_sc = false;
 	int r = 0;
 
-	snprintf(where, sizeof(where), "logical volume %.64s", sec->key);
+	set_where(where, sizeof(where), "logical volume", sec->key, NULL);
 	if (vmf_name_check(sec->key, NULL))
 		return fail(im->err, "%s: invalid name", where);
 	for (const struct vmt_node *n = sec->child; n && !r; n = n->next) {
@@ -684,7 +707,7 @@ int vmf_vg_import(struct vmt_tree *tree, struct vmf_vg **out, char *err)
 			r = fail(err, "%s: unexpected key \"%.64s\" in logical_volumes", where, n->key);
 			break;
 		}
-		struct vmf_lv *lv = vmf_vg_add_lv(vg, n->key);
+		struct vmf_lv *lv = add_lv(vg, n->key, false);    /* the tree outlives the VG model */
 		r = lv ? import_lv(&im, n, lv) : -ENOMEM;
 	}
 	if (!r)
@@ -702,7 +725,9 @@ int vmf_vg_from_text(const char *text, size_t len, struct vmf_vg **out, char *er
 {
 	struct vmt_tree *t;
 	int r = vmt_parse(text, len, &t, err);
-	return r ? r : vmf_vg_import(t, out, err);
+	if (!r && !(r = vmf_vg_import(t, out, err)))
+		(*out)->text_size = len;
+	return r;
 }
 
 /* ---------------------------------------------------------------- pv maps */
@@ -785,6 +810,43 @@ int vmf_vg_pvmaps(const struct vmf_vg *vg, struct vmf_pvmap **out, char *err)
 
 /* ---------------------------------------------------------------- export */
 
+/*
+ * Appends on the export path: inline while the buffer has room (export
+ * reserves about the old text's size up front), vmt_putn() otherwise. The
+ * final NUL is written once, at the end of vmf_vg_export().
+ */
+static inline void out(struct vmt_buf *b, const char *s, size_t n)
+{
+	if (b->cap - b->len > n) {
+		memcpy(b->p + b->len, s, n);
+		b->len += n;
+	} else
+		vmt_putn(b, s, n);
+}
+
+static void out_indent(struct vmt_buf *b, int depth)
+{
+	static const char tabs[] = "\t\t\t\t\t\t\t\t";
+	out(b, tabs, depth < 8 ? (size_t)depth : 8);
+}
+
+static void out_quoted(struct vmt_buf *b, const char *s)
+{
+	out(b, "\"", 1);
+	for (;;) {
+		size_t n = 0;
+		while (s[n] && s[n] != '"' && s[n] != '\\')
+			n++;
+		out(b, s, n);
+		if (!s[n])
+			break;
+		out(b, "\\", 1);
+		out(b, s + n, 1);
+		s += n + 1;
+	}
+	out(b, "\"", 1);
+}
+
 static void put_u64(struct vmt_buf *b, uint64_t v)
 {
 	char tmp[24];
@@ -793,39 +855,39 @@ static void put_u64(struct vmt_buf *b, uint64_t v)
 		tmp[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	vmt_putn(b, tmp + i, sizeof(tmp) - i);
+	out(b, tmp + i, sizeof(tmp) - i);
 }
 
 static void put_key(struct vmt_buf *b, int depth, const char *key)
 {
-	vmt_indent(b, depth);
-	vmt_puts(b, key);
-	vmt_putn(b, " = ", 3);
+	out_indent(b, depth);
+	out(b, key, strlen(key));
+	out(b, " = ", 3);
 }
 
 static void kv_u64(struct vmt_buf *b, int depth, const char *key, uint64_t v)
 {
 	put_key(b, depth, key);
 	put_u64(b, v);
-	vmt_putn(b, "\n", 1);
+	out(b, "\n", 1);
 }
 
 static void kv_i64(struct vmt_buf *b, int depth, const char *key, int64_t v)
 {
 	put_key(b, depth, key);
 	if (v < 0) {
-		vmt_putn(b, "-", 1);
+		out(b, "-", 1);
 		put_u64(b, -(uint64_t)v);
 	} else
 		put_u64(b, (uint64_t)v);
-	vmt_putn(b, "\n", 1);
+	out(b, "\n", 1);
 }
 
 static void kv_str(struct vmt_buf *b, int depth, const char *key, const char *v)
 {
 	put_key(b, depth, key);
-	vmt_put_quoted(b, v);
-	vmt_putn(b, "\n", 1);
+	out_quoted(b, v);
+	out(b, "\n", 1);
 }
 
 static void kv_id(struct vmt_buf *b, int depth, const char id[VMF_ID_LEN])
@@ -833,34 +895,34 @@ static void kv_id(struct vmt_buf *b, int depth, const char id[VMF_ID_LEN])
 	char f[39];
 	vmf_id_format(id, f);
 	put_key(b, depth, "id");
-	vmt_putn(b, "\"", 1);
-	vmt_putn(b, f, 38);
-	vmt_putn(b, "\"\n", 2);
+	out(b, "\"", 1);
+	out(b, f, 38);
+	out(b, "\"\n", 2);
 }
 
 static void kv_list(struct vmt_buf *b, int depth, const char *key, const struct vmf_strlist *l)
 {
 	put_key(b, depth, key);
-	vmt_putn(b, "[", 1);
+	out(b, "[", 1);
 	for (uint32_t i = 0; i < l->n; i++) {
 		if (i)
-			vmt_putn(b, ", ", 2);
-		vmt_put_quoted(b, l->v[i]);
+			out(b, ", ", 2);
+		out_quoted(b, l->v[i]);
 	}
-	vmt_putn(b, "]\n", 2);
+	out(b, "]\n", 2);
 }
 
 static void open_sec(struct vmt_buf *b, int depth, const char *key)
 {
-	vmt_indent(b, depth);
-	vmt_puts(b, key);
-	vmt_putn(b, " {\n", 3);
+	out_indent(b, depth);
+	out(b, key, strlen(key));
+	out(b, " {\n", 3);
 }
 
 static void close_sec(struct vmt_buf *b, int depth)
 {
-	vmt_indent(b, depth);
-	vmt_putn(b, "}\n", 2);
+	out_indent(b, depth);
+	out(b, "}\n", 2);
 }
 
 static void put_extras(struct vmt_buf *b, int depth, const struct vmf_extras *x)
@@ -895,16 +957,16 @@ static void export_seg(struct vmt_buf *b, const struct vmf_vg *vg, const struct 
 	if (s->stripe_count > 1)
 		kv_u64(b, 4, "stripe_size", s->stripe_size);
 	put_key(b, 4, "stripes");
-	vmt_putn(b, "[\n", 2);
+	out(b, "[\n", 2);
 	for (uint32_t k = 0; k < s->stripe_count; k++) {
-		vmt_indent(b, 5);
-		vmt_put_quoted(b, vg->pvs[s->stripes[k].pv].name);
-		vmt_putn(b, ", ", 2);
+		out_indent(b, 5);
+		out_quoted(b, vg->pvs[s->stripes[k].pv].name);
+		out(b, ", ", 2);
 		put_u64(b, s->stripes[k].pe);
-		vmt_puts(b, k + 1 < s->stripe_count ? ",\n" : "\n");
+		out(b, ",\n" + (k + 1 == s->stripe_count), 2 - (k + 1 == s->stripe_count));
 	}
-	vmt_indent(b, 4);
-	vmt_putn(b, "]\n", 2);
+	out_indent(b, 4);
+	out(b, "]\n", 2);
 	put_extras(b, 4, &s->extra);
 	close_sec(b, 3);
 }
@@ -922,6 +984,9 @@ static void export_top(const struct vmf_vg *vg, struct vmt_buf *b)
 
 void vmf_vg_export(const struct vmf_vg *vg, struct vmt_buf *b, bool backup)
 {
+	/* one allocation of about the right size: no copies, fewer page faults */
+	if (vmt_reserve(b, vg->text_size + vg->text_size / 8 + 65536))
+		return;
 	if (backup) {
 		time_t t = (time_t)vg->creation_time;
 		char when[64] = "";
@@ -930,7 +995,7 @@ void vmf_vg_export(const struct vmf_vg *vg, struct vmt_buf *b, bool backup)
 			strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
 		vmt_printf(b, "# Generated by volmgr %s: %s\n\n", VOLMGR_VERSION, when);
 		export_top(vg, b);
-		vmt_putn(b, "\n", 1);
+		out(b, "\n", 1);
 	}
 	open_sec(b, 0, vg->name);
 	kv_id(b, 1, vg->id);
@@ -992,4 +1057,5 @@ void vmf_vg_export(const struct vmf_vg *vg, struct vmt_buf *b, bool backup)
 	close_sec(b, 0);
 	if (!backup)
 		export_top(vg, b);
+	vmt_putn(b, "", 0);                     /* NUL-terminate */
 }

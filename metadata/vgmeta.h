@@ -92,6 +92,7 @@ struct vmf_vg {
 	const char *creation_host;
 	int64_t creation_time;
 	struct vmf_extras top_extra;
+	uint64_t text_size;                   /* of the text it was read from: export reserves as much */
 };
 
 /* A new empty VG with its own arena. NULL on ENOMEM. */
