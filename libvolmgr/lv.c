@@ -183,11 +183,19 @@ int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc, const char *c
 	uint64_t cur = vmf_lv_extents(m);
 	const struct vmf_seg *last = &m->segs[m->nseg - 1];
 	uint32_t stripes = last->stripe_count;
-	if (extents % stripes) {
-		uint64_t rounded = extents > cur ? (extents + stripes - 1) / stripes * stripes
-						 : extents / stripes * stripes;
+	/* The new end must fall on a whole stripe set of the segment it lands in. */
+	const struct vmf_seg *at = last;
+	for (uint32_t s = 0; extents < cur && s < m->nseg; s++)
+		if (extents < m->segs[s].start_extent + m->segs[s].extent_count) {
+			at = &m->segs[s];
+			break;
+		}
+	uint64_t into = extents > at->start_extent ? extents - at->start_extent : 0;
+	if (into % at->stripe_count) {
+		uint64_t rounded = extents > cur ? extents + at->stripe_count - into % at->stripe_count
+						 : extents - into % at->stripe_count;
 		vm_log(ctx, VM_LOG_INFO, "Rounding size (%" PRIu64 " extents) to a whole number of %u stripes: "
-		       "%" PRIu64 " extents.", extents, stripes, rounded);
+		       "%" PRIu64 " extents.", extents, at->stripe_count, rounded);
 		extents = rounded;
 	}
 	if (!extents)
@@ -196,11 +204,7 @@ int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc, const char *c
 		return vm_err(ctx, -EALREADY, "%s/%s already has %" PRIu64 " extents", vg->md->name, m->name,
 			      cur);
 	if (extents < cur) {
-		/* A striped tail shorter than a stripe set would be cut mid-segment. */
 		alloc_reduce(vg, m, extents);
-		for (uint32_t s = 0; s < m->nseg; s++)
-			if (m->segs[s].extent_count % m->segs[s].stripe_count)
-				return vm_err(ctx, -EINVAL, "reduction would split a striped segment");
 		return 0;
 	}
 	bool *mask;
