@@ -109,13 +109,14 @@ bench: all
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(LVMLINKDIR)
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(LVMLINKDIR)
 	install -m 0755 $(LIBSO) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvolmgr.so
 	install -m 0644 libvolmgr/volmgr.h $(DESTDIR)$(INCDIR)/volmgr.h
 	install -m 0644 libvolmgr/volmgr.pc $(DESTDIR)$(PCDIR)/volmgr.pc
 	$(CC) -o $(DESTDIR)$(SBINDIR)/volmgr $(TOOL_OBJ) -Llibvolmgr -l:$(SONAME) $(LDFLAGS) -lm
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	for c in $$(tools/volmgr --commands); do ln -sf $(SBINDIR)/volmgr $(DESTDIR)$(LVMLINKDIR)/$$c; done
 
 clean:

@@ -201,7 +201,7 @@ static void help(const struct command *c)
 			snprintf(s, sizeof(s), "-%c, ", d->shortopt);
 		printf("  %s--%s%s\n", s, d->name, d->has_arg ? " ARG" : "");
 	}
-	printf("\nSee %s(8).\n", c->name);
+	printf("\nSee volmgr-%s(8).\n", c->name);
 }
 
 static void usage_all(FILE *f)
