@@ -193,10 +193,12 @@ int alloc_extend(vm_vg *vg, struct vmf_lv *lv, uint64_t extents, uint32_t stripe
 				pick[got++] = &a[i];
 		}
 		if (got < stripes) {
-			r = vm_err(ctx, -ENOSPC, stripes > 1 ?
-				   "insufficient free space: %" PRIu64 " more extents needed on each of %u distinct PVs"
-				   : "insufficient free space: %" PRIu64 " more extents needed%.0u",
-				   need, stripes);
+			if (stripes > 1)
+				r = vm_err(ctx, -ENOSPC, "insufficient free space: %" PRIu64 " more extents needed "
+					   "on each of %u distinct PVs", need, stripes);
+			else
+				r = vm_err(ctx, -ENOSPC, "insufficient free space: %" PRIu64 " more extents needed",
+					   need);
 			goto fail;
 		}
 		uint64_t run = need;

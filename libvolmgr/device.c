@@ -159,7 +159,7 @@ int dev_list(vm_ctx *ctx, char ***paths, size_t *n)
 /*
  * Find filesystem, partition-table and other signatures (an LVM2 label is
  * handled by the caller). Without @force they make the call fail; with it
- * each one is wiped, after a yes to the question.
+ * each one is wiped, as lvm2's -f does.
  */
 int dev_wipe_signatures(vm_ctx *ctx, int fd, const char *path, bool force, bool yes)
 {
@@ -187,18 +187,13 @@ int dev_wipe_signatures(vm_ctx *ctx, int fd, const char *path, bool force, bool 
 				   path, type ? type : "unknown", off ? off : "?");
 			break;
 		}
-		if (!vm_ask(ctx, yes, "WARNING: %s signature detected on %s at offset %s. Wipe it?",
-			    type ? type : "unknown", path, off ? off : "?")) {
-			r = vm_err(ctx, -ECANCELED, "%s: %s signature not wiped", path,
-				   type ? type : "unknown");
-			break;
-		}
 		if (blkid_do_wipe(pr, 0)) {
 			r = vm_err(ctx, -EIO, "%s: wiping the %s signature failed", path,
 				   type ? type : "unknown");
 			break;
 		}
-		vm_log(ctx, VM_LOG_INFO, "Wiping %s signature on %s.", type ? type : "unknown", path);
+		vm_log(ctx, VM_LOG_INFO, "Wiping %s signature on %s (offset %s).", type ? type : "unknown", path,
+		       off ? off : "?");
 	}
 	blkid_free_probe(pr);
 	return r;

@@ -70,7 +70,11 @@ int vm_vg_size_to_extents(vm_vg *vg, const vm_lv *lv, const struct vm_size *sz,
 		*extents = n;
 		return 0;
 	case VM_SIZE_EXTENTS:
-		*extents = sz->value;
+		n = (sz->value + stripes - 1) / stripes * stripes;
+		if (n != sz->value)
+			vm_log(vg->ctx, VM_LOG_INFO, "Rounding size %" PRIu64 " extents up to stripe boundary size "
+			       "%" PRIu64 " extents.", sz->value, n);
+		*extents = n;
 		return 0;
 	case VM_SIZE_PERCENT_FREE:
 		base = vm_vg_free_count(vg);

@@ -23,8 +23,20 @@ void id_new(char id[VMF_ID_LEN])
 		id[i] = alphabet[b[i] & 63];
 }
 
+/*
+ * lvm2 caches which devices hold PVs (/run/lvm/hints); when a label
+ * changes it must rescan. Its own tools say so by creating this file.
+ */
+static void lvm2_rescan_hint(void)
+{
+	int fd = open("/run/lvm/newhints", O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+}
+
 int pv_write_label(vm_ctx *ctx, int fd, struct vm_dev *d)
 {
+	lvm2_rescan_hint();
 	uint8_t sec[VMF_SECTOR];
 	if (vmf_label_encode(&d->pvh, sec))
 		return vm_err(ctx, -EINVAL, "%s: the PV header does not fit in a sector", d->path);
@@ -106,6 +118,7 @@ int pv_init(vm_ctx *ctx, const char *path, const struct vm_pvcreate_params *p, b
 	    !(r = vmf_label_encode(&d.pvh, head + VMF_LABEL_SECTOR * VMF_SECTOR)) &&
 	    !(r = dev_pwrite(ctx, fd, path, head, sizeof(head), 0)))
 		r = dev_sync(ctx, fd, path);
+	lvm2_rescan_hint();
 	close(fd);
 	return r;
 }
@@ -147,6 +160,7 @@ int vm_pvremove(vm_ctx *ctx, const char *device, int force, bool yes)
 	if ((r = dev_open(ctx, device, O_RDWR | O_EXCL, &fd, NULL, NULL)))
 		goto out;
 	uint8_t zero[VMF_SECTOR] = { 0 };
+	lvm2_rescan_hint();
 	r = dev_pwrite(ctx, fd, device, zero, sizeof(zero), d->pvh.label_sector * VMF_SECTOR);
 	if (!r)
 		r = dev_sync(ctx, fd, device);
@@ -237,7 +251,7 @@ uint64_t vm_pv_mda_free(const vm_pv *pv)
 		return 0;
 	const struct vm_mda *m = &pv->dev->mda[0];
 	uint64_t max = vmf_ring_max_text(m->size), used = m->hdr_ok ? m->hdr.slot[0].size : 0;
-	return used < max ? max - used : 0;
+	return used < max ? (max - used) & ~(uint64_t)(VMF_SECTOR - 1) : 0;   /* whole sectors, as lvm2 */
 }
 
 bool vm_pv_missing(const vm_pv *pv)

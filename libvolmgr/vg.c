@@ -500,10 +500,21 @@ static int sync_all(vm_vg *vg, struct vm_dev **devs, size_t n)
 	return r;
 }
 
-/* Give the PVs that leave the VG (or all, on vgremove) empty areas, then orphan labels. */
+/*
+ * Release PVs that leave the VG (or all of them, on vgremove): first the
+ * labels stop saying "in a VG", then the metadata areas are emptied. In
+ * between, a PV reads as it did before (the areas decide), by lvm2 too.
+ */
 static int write_orphans(vm_vg *vg, struct vm_dev **devs, size_t n)
 {
 	int r = 0;
+	for (size_t i = 0; i < n && !r; i++) {
+		devs[i]->pvh.ext_flags &= ~VMF_PVH_FLAG_IN_VG;
+		if (devs[i]->pvh.ext_version)
+			r = pv_write_label(vg->ctx, devs[i]->wfd, devs[i]);
+	}
+	if (!r)
+		r = sync_all(vg, devs, n);
 	for (size_t i = 0; i < n && !r; i++) {
 		struct vm_dev *d = devs[i];
 		for (uint32_t m = 0; m < d->nmda && !r; m++) {
@@ -513,13 +524,6 @@ static int write_orphans(vm_vg *vg, struct vm_dev **devs, size_t n)
 			d->mda[m].hdr_ok = true;
 			r = pv_write_mda_header(vg->ctx, d->wfd, d, m);
 		}
-	}
-	if (!r)
-		r = sync_all(vg, devs, n);
-	for (size_t i = 0; i < n && !r; i++) {
-		devs[i]->pvh.ext_flags &= ~VMF_PVH_FLAG_IN_VG;
-		if (devs[i]->pvh.ext_version)
-			r = pv_write_label(vg->ctx, devs[i]->wfd, devs[i]);
 	}
 	return r ? r : sync_all(vg, devs, n);
 }
@@ -608,6 +612,12 @@ int vm_vg_commit(vm_vg *vg)
 	for (size_t i = 0; i < vg->ndropped && !r; i++)
 		r = open_for_write(vg, vg->dropped[i]);
 
+	/*
+	 * 0: PVs leaving the VG are released first. Until the other PVs get the
+	 * new text they are PVs of the old VG that hold no metadata: the old VG.
+	 */
+	if (!r && vg->ndropped)
+		r = write_orphans(vg, vg->dropped, vg->ndropped);
 	/* 1: the new text into free ring space of every area; durable. */
 	struct vmf_raw_locn *loc = calloc(nmda ? nmda : 1, sizeof(*loc));
 	if (!r && !loc)
@@ -663,8 +673,6 @@ int vm_vg_commit(vm_vg *vg)
 				r = dev_sync(ctx, d->wfd, d->path);
 		}
 	}
-	if (!r && vg->ndropped)
-		r = write_orphans(vg, vg->dropped, vg->ndropped);
 	close_all(devs, n);
 	close_all(vg->dropped, vg->ndropped);
 	free(devs);

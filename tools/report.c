@@ -68,7 +68,6 @@ NUM(g_vg_mda_size, r->vg ? vm_vg_mda_size(r->vg) : 0)
 NUM(g_vg_mda_free, r->vg ? vm_vg_mda_free(r->vg) : 0)
 NUM(g_lv_size, vm_lv_size(r->lv))
 NUM(g_seg_count, vm_lv_seg_count(r->lv))
-NUM(g_lv_metadata_size, 0)
 
 static struct vm_seg segof(const struct row *r)
 {
@@ -167,13 +166,23 @@ static void s_lv_dm_path(const struct row *r, char *b, size_t n, const struct op
 	b[at] = 0;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Tags print sorted, as lvm2 prints them. */
 static void join_tags(char *b, size_t n, size_t count, const char *(*at)(const void *, size_t),
 		      const void *obj)
 {
-	size_t w = 0;
+	const char *v[64];
+	size_t w = 0, k = count < 64 ? count : 64;
 	b[0] = 0;
-	for (size_t i = 0; i < count && w < n; i++)
-		w += snprintf(b + w, n - w, "%s%s", i ? "," : "", at(obj, i));
+	for (size_t i = 0; i < k; i++)
+		v[i] = at(obj, i);
+	qsort(v, k, sizeof(*v), str_cmp);
+	for (size_t i = 0; i < k && w < n; i++)
+		w += snprintf(b + w, n - w, "%s%s", i ? "," : "", v[i]);
 }
 
 static const char *lv_tag(const void *o, size_t i) { return vm_lv_tag_at(o, i); }
@@ -283,7 +292,7 @@ static const struct field fields[] = {
 	{ "lv_host", "Host", L_LV, T_STR, NULL, s_lv_host },
 	{ "lv_allocation_policy", "AllocPol", L_LV, T_STR, NULL, s_lv_alloc },
 	{ "lv_active", "Active", L_LV, T_STR, NULL, s_lv_active },
-	{ "lv_metadata_size", "MSize", L_LV, T_SIZE, g_lv_metadata_size, NULL },
+	{ "lv_metadata_size", "MSize", L_LV, T_STR, NULL, s_empty },     /* pools only */
 	{ "seg_count", "#Seg", L_LV, T_NUM, g_seg_count, NULL },
 	{ "origin", "Origin", L_LV, T_STR, NULL, s_empty },
 	{ "pool_lv", "Pool", L_LV, T_STR, NULL, s_empty },
@@ -515,7 +524,8 @@ static int row_cmp(const void *a, const void *b)
 
 static void sort_rows(struct table *t)
 {
-	if (!t->nsort || t->nrows < 2)
+	/* --unbuffered prints in metadata order, as lvm2 does */
+	if (!t->nsort || t->nrows < 2 || t->o->unbuffered)
 		return;
 	/* qsort over rows of nf cells */
 	sort_table = t;
@@ -556,6 +566,8 @@ static void print_table(struct table *t, enum report_kind kind)
 		printf("              ]\n          }\n      ]\n  }\n");
 		return;
 	}
+	if (!t->nrows)
+		return;         /* no rows, no headings: lvm2 prints nothing */
 	bool align = !o->separator && !o->unbuffered;
 	const char *sep = o->separator ? o->separator : " ";
 	size_t *w = calloc(t->nf, sizeof(*w));

@@ -36,7 +36,7 @@ setup_loops() {
 	cat > "$LVM_SYSTEM_DIR/lvm.conf" <<CONF
 global { activation = 0 use_aio = 0 }
 backup { backup = 0 archive = 0 }
-devices { use_devicesfile = 0 obtain_device_list_from_udev = 0 scan_lvs = 0
+devices { use_devicesfile = 0 obtain_device_list_from_udev = 0 scan_lvs = 0 hints = "none"
           global_filter = [ $filter"r|.*|" ] }
 activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
 CONF
