@@ -85,7 +85,10 @@ static void prune_archive(vm_ctx *ctx, const char *dir, const char *vgname)
 	char **names = NULL;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, vgname, plen) || e->d_name[plen] != '_')
+		/* exactly NAME_<20 digits>.vg: VG "a" must not prune VG "a_b"'s files */
+		const char *tail = e->d_name + plen + 1;
+		if (strncmp(e->d_name, vgname, plen) || e->d_name[plen] != '_' ||
+		    strlen(tail) != 23 || strspn(tail, "0123456789") != 20 || strcmp(tail + 20, ".vg"))
 			continue;
 		if (n == cap) {
 			char **nv = realloc(names, (cap = cap ? cap * 2 : 32) * sizeof(*nv));

@@ -88,6 +88,17 @@ int dev_same(const char *a, dev_t rdev)
 
 static bool dev_accepted(vm_ctx *ctx, const char *path)
 {
+	if (ctx->ndevices) {
+		for (size_t i = 0; i < ctx->ndevices; i++) {
+			struct stat st;
+			if (!strcmp(ctx->devices[i], path) ||
+			    (!stat(ctx->devices[i], &st) && S_ISBLK(st.st_mode) && dev_same(path, st.st_rdev)))
+				return true;
+		}
+		return false;
+	}
+	if (!ctx->scan_lvs && !strncmp(path, "/dev/dm-", 8))
+		return false;
 	for (size_t i = 0; i < ctx->nfilter; i++)
 		if (!regexec(&ctx->filters[i], path, 0, NULL, 0))
 			return ctx->filter_accept[i];
@@ -107,6 +118,18 @@ void dev_list_free(char **paths, size_t n)
  * skipped unless devices/scan_lvs is set: a guest's PVs inside an LV are the
  * guest's business.
  */
+/*
+ * A device the scan does not see must not be written: it may be a PV of a
+ * VG that volmgr cannot see either (lvm2 says "excluded by a filter").
+ */
+int dev_check_allowed(vm_ctx *ctx, const char *path)
+{
+	if (!dev_accepted(ctx, path))
+		return vm_err(ctx, -EPERM, "%s: excluded by %s", path,
+			      ctx->ndevices ? "--devices/VOLMGR_DEVICES" : "the device filter in volmgr.conf");
+	return 0;
+}
+
 int dev_list(vm_ctx *ctx, char ***paths, size_t *n)
 {
 	size_t cap = 16, cnt = 0;
@@ -133,8 +156,6 @@ int dev_list(vm_ctx *ctx, char ***paths, size_t *n)
 	unsigned long long blocks;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, " %u %u %llu %199s", &maj, &min, &blocks, name) != 4 || !blocks)
-			continue;
-		if (!ctx->scan_lvs && !strncmp(name, "dm-", 3))
 			continue;
 		char path[256];
 		snprintf(path, sizeof(path), "/dev/%s", name);

@@ -132,6 +132,7 @@ int dev_list(vm_ctx *ctx, char ***paths, size_t *n);
 void dev_list_free(char **paths, size_t n);
 int dev_wipe_signatures(vm_ctx *ctx, int fd, const char *path, bool force, bool yes);
 int dev_same(const char *a, dev_t rdev);
+int dev_check_allowed(vm_ctx *ctx, const char *path);
 
 /* scan.c */
 int scan_run(vm_ctx *ctx, const char *want_vg);

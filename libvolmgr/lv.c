@@ -159,8 +159,8 @@ int vm_lv_create(vm_vg *vg, const struct vm_lv_params *p, vm_lv **out)
 	lv->creation_host = uname(&u) ? "unknown" : vmf_strdup(md, u.nodename);
 	r = vmf_strlist_add(md, &lv->status, "READ") || vmf_strlist_add(md, &lv->status, "WRITE") ||
 	    vmf_strlist_add(md, &lv->status, "VISIBLE") ? -ENOMEM : 0;
-	if (!r && p->alloc != VM_ALLOC_INHERIT && p->alloc != VM_ALLOC_NORMAL)
-		lv->alloc = alloc_name(p->alloc);
+	if (!r && p->alloc != VM_ALLOC_INHERIT)
+		lv->alloc = alloc_name(p->alloc);       /* lvm2 records any explicit policy */
 	for (size_t i = 0; i < p->ntags && !r; i++)
 		r = vmf_strlist_add(md, &lv->tags, p->tags[i]);
 	if (!r)
@@ -219,10 +219,45 @@ int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc, const char *c
 	return r;
 }
 
+/*
+ * An LV that a segment of another type names (a snapshot's origin or COW,
+ * a thin pool, a RAID leg ...) cannot go or change its name: volmgr does not
+ * know those segments well enough to update them. Returns the user, or NULL.
+ */
+static const char *lv_user(const vm_lv *lv)
+{
+	const struct vmf_vg *md = lv->vg->md;
+	const char *name = lv->md->name;
+	for (uint32_t l = 0; l < md->nlv; l++) {
+		const struct vmf_lv *o = md->lvs[l];
+		for (uint32_t s = 0; o != lv->md && o->unknown && s < o->nseg; s++) {
+			if (!o->segs[s].raw)
+				continue;
+			for (const struct vmt_node *n = o->segs[s].raw->child; n; n = n->next) {
+				if (n->type == VMT_STR && !strcmp(n->str, name))
+					return o->name;
+				for (const struct vmt_node *e = n->type == VMT_ARRAY ? n->child : NULL; e; e = e->next)
+					if (e->type == VMT_STR && !strcmp(e->str, name))
+						return o->name;
+			}
+		}
+	}
+	return NULL;
+}
+
+static int in_use(vm_lv *lv, const char *what)
+{
+	const char *user = lv_user(lv);
+	if (user)
+		return vm_err(lv->vg->ctx, -EBUSY, "%s/%s is used by %s/%s; it cannot be %s",
+			      lv->vg->md->name, lv->md->name, lv->vg->md->name, user, what);
+	return 0;
+}
+
 int vm_lv_remove(vm_lv *lv)
 {
 	int r;
-	if ((r = writable(lv->vg)))
+	if ((r = writable(lv->vg)) || (r = in_use(lv, "removed")))
 		return r;
 	vmf_vg_del_lv(lv->vg->md, lv->md);
 	lv->md->priv = NULL;
@@ -235,7 +270,7 @@ int vm_lv_rename(vm_lv *lv, const char *new_name)
 	vm_vg *vg = lv->vg;
 	char err[VMF_ERRLEN];
 	int r;
-	if ((r = writable(vg)))
+	if ((r = writable(vg)) || (r = in_use(lv, "renamed")))
 		return r;
 	if (vmf_lv_name_check(new_name, err))
 		return vm_err(vg->ctx, -EINVAL, "invalid logical volume name: %s", err);

@@ -11,16 +11,18 @@
 
 #include "internal.h"
 
+/* Random ids from libuuid, in the 62 characters lvm2 generates ('!' and '#' are only read). */
 void id_new(char id[VMF_ID_LEN])
 {
-	static const char alphabet[] =
-		"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!#";
-	uuid_t u[2];
-	uuid_generate_random(u[0]);
-	uuid_generate_random(u[1]);
-	const unsigned char *b = (const unsigned char *)u;
-	for (unsigned i = 0; i < VMF_ID_LEN; i++)
-		id[i] = alphabet[b[i] & 63];
+	static const char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	unsigned i = 0;
+	while (i < VMF_ID_LEN) {
+		uuid_t u;
+		uuid_generate_random(u);
+		for (unsigned k = 0; k < sizeof(u) && i < VMF_ID_LEN; k++)
+			if ((u[k] & 63) < 62)          /* reject, don't fold: no bias */
+				id[i++] = alphabet[u[k] & 63];
+	}
 }
 
 /*
@@ -87,7 +89,7 @@ int pv_init(vm_ctx *ctx, const char *path, const struct vm_pvcreate_params *p, b
 	int fd, r;
 	uint64_t size;
 	dev_t rdev;
-	if ((r = dev_open(ctx, path, O_RDWR | O_EXCL, &fd, &size, &rdev)))
+	if ((r = dev_check_allowed(ctx, path)) || (r = dev_open(ctx, path, O_RDWR | O_EXCL, &fd, &size, &rdev)))
 		return r;
 	if (size < pe_start + (1 << 20)) {
 		close(fd);
@@ -142,6 +144,8 @@ int vm_pvremove(vm_ctx *ctx, const char *device, int force, bool yes)
 	if ((r = scan_run(ctx, NULL)))
 		goto out;
 	struct vm_dev *d = scan_find_dev(ctx->scan, device);
+	if (!d && (r = dev_check_allowed(ctx, device)))
+		goto out;
 	if (!d) {
 		r = vm_err(ctx, -ENOENT, "%s: not a physical volume (no LVM2 label found)", device);
 		goto out;

@@ -229,10 +229,19 @@ static int vg_claim_devices(vm_vg *vg, const char *const *paths, size_t n, struc
 	vm_ctx *ctx = vg->ctx;
 	int r = scan_run(ctx, NULL);
 	bool created = false;
+	/* every check before the first write */
 	for (size_t i = 0; i < n && !r; i++) {
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(paths[i], paths[j]))
 				return vm_err(ctx, -EINVAL, "%s: device given twice", paths[i]);
+		struct vm_dev *d = scan_find_dev(ctx->scan, paths[i]);
+		const char *in = d ? scan_dev_vg(ctx->scan, d) : NULL;
+		if (!d)
+			r = dev_check_allowed(ctx, paths[i]);
+		else if (in)
+			r = vm_err(ctx, -EBUSY, "%s: physical volume is already in volume group %s", paths[i], in);
+	}
+	for (size_t i = 0; i < n && !r; i++) {
 		if (!scan_find_dev(ctx->scan, paths[i])) {
 			if (!(r = pv_init(ctx, paths[i], NULL, false)))
 				created = true;
@@ -313,13 +322,16 @@ int vm_vg_create(vm_ctx *ctx, const char *name, uint64_t extent_size, const char
 	md->creation_host = hostname();
 	md->creation_time = time(NULL);
 	vg->is_new = true;
-	if ((r = vg_claim_devices(vg, devs, ndevs, &d)))
+	/* the name first: a refusal must not leave new PVs behind */
+	if ((r = scan_run(ctx, "")))
 		goto fail;
 	for (size_t i = 0; i < ctx->scan->nvg; i++)
 		if (!strcmp(ctx->scan->vgnames[i], name)) {
 			r = vm_err(ctx, -EEXIST, "volume group %s already exists", name);
 			goto fail;
 		}
+	if ((r = vg_claim_devices(vg, devs, ndevs, &d)))
+		goto fail;
 	vg->scan = ctx->scan;
 	vg->scan->refs++;
 	if ((r = vg_add_pvs(vg, d, ndevs)))
@@ -778,7 +790,8 @@ void vm_vg_attr(const vm_vg *vg, char out[7])
 	out[1] = vmf_strlist_has(&vg->md->status, "RESIZEABLE") ? 'z' : '-';
 	out[2] = vmf_strlist_has(&vg->md->status, "EXPORTED") ? 'x' : '-';
 	out[3] = partial ? 'p' : '-';
-	out[4] = !vg->md->alloc ? 'n' : vg->md->alloc[0];
+	const char *a = vg->md->alloc;
+	out[4] = !a || !strcmp(a, "normal") ? 'n' : !strcmp(a, "cling") ? 'l' : a[0];
 	out[5] = '-';
 	out[6] = 0;
 }

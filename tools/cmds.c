@@ -37,14 +37,13 @@ static int check_activate(const struct opts *o, bool *want)
 	if (!o->activate)
 		return 0;
 	const char *a = o->activate;
-	if (!strcmp(a, "n") || !strcmp(a, "ln") || !strcmp(a, "en") || !strcmp(a, "aln") || !strcmp(a, "an"))
+	if (!strcmp(a, "n") || !strcmp(a, "ln") || !strcmp(a, "en"))
 		return 0;
-	if (!strcmp(a, "y") || !strcmp(a, "ly") || !strcmp(a, "ey") || !strcmp(a, "aly") ||
-	    !strcmp(a, "ay") || !strcmp(a, "aey")) {
+	if (!strcmp(a, "y") || !strcmp(a, "ly") || !strcmp(a, "ey") || !strcmp(a, "ay")) {
 		*want = true;
 		return 0;
 	}
-	return usage_error(o, "--activate %s: expected y, n, ly, ln, ey or en", a);
+	return usage_error(o, "--activate %s: expected y, n, ay, ey, en, ly or ln", a);
 }
 
 static int no_activation(const struct opts *o)
@@ -353,7 +352,7 @@ static int lv_size_spec(vm_ctx *ctx, struct opts *o, struct vm_size *sz)
 		return usage_error(o, "give exactly one of -L/--size and -l/--extents");
 	const char *s = o->size ? o->size : o->extents;
 	int r = vm_size_parse(s, o->size ? 'm' : 0, sz);
-	if (r || (o->size && sz->kind != VM_SIZE_BYTES))
+	if (r || (o->size && sz->kind != VM_SIZE_BYTES) || (o->extents && sz->kind == VM_SIZE_BYTES))
 		return usage_error(o, "%s %s: not a valid %s", o->size ? "--size" : "--extents", s,
 				   o->size ? "size (e.g. 10G, 512M, 1.5t)" : "extent count or percentage (e.g. 100, 50%FREE)");
 	(void)ctx;
@@ -373,6 +372,8 @@ int cmd_lvcreate(vm_ctx *ctx, struct opts *o)
 		return usage_error(o, "snapshots are not available in this version");
 	if (o->type && strcmp(o->type, "linear") && strcmp(o->type, "striped"))
 		return usage_error(o, "--type %s: only linear and striped are supported", o->type);
+	if (o->type && !strcmp(o->type, "linear") && o->stripes > 1)
+		return usage_error(o, "--type linear cannot have %d stripes", o->stripes);
 	if (o->zero && strcmp(o->zero, "y") && strcmp(o->zero, "n"))
 		return usage_error(o, "--zero %s: expected y or n", o->zero);
 	if (o->wipe && strcmp(o->wipe, "y") && strcmp(o->wipe, "n"))

@@ -56,7 +56,7 @@ static const struct optdef optdefs[] = {
 };
 
 #define COMMON "devices yes verbose quiet help config autobackup"
-#define REPORT COMMON " options sort noheadings nosuffix separator units unit unbuffered reportformat readonly nameprefixes"
+#define REPORT COMMON " options sort noheadings nosuffix separator units unit unbuffered reportformat readonly"
 
 static const struct command commands[] = {
 	{ "pvcreate", cmd_pvcreate, COMMON " force metadatasize dataalignment", "PV...",
@@ -66,10 +66,10 @@ static const struct command commands[] = {
 	{ "pvdisplay", cmd_pvdisplay, COMMON " units", "[PV...]", "Display physical volumes" },
 	{ "pvck", cmd_pvck, COMMON, "PV...", "Check the label and metadata areas of PVs" },
 	{ "pvscan", cmd_pvscan, COMMON, "", "List all physical volumes" },
-	{ "vgcreate", cmd_vgcreate, COMMON " physicalextentsize force metadatasize dataalignment addtag",
+	{ "vgcreate", cmd_vgcreate, COMMON " physicalextentsize",
 	  "VG PV...", "Create a volume group" },
-	{ "vgextend", cmd_vgextend, COMMON " force", "VG PV...", "Add physical volumes to a volume group" },
-	{ "vgreduce", cmd_vgreduce, COMMON " force", "VG PV...",
+	{ "vgextend", cmd_vgextend, COMMON, "VG PV...", "Add physical volumes to a volume group" },
+	{ "vgreduce", cmd_vgreduce, COMMON, "VG PV...",
 	  "Remove unused physical volumes from a volume group" },
 	{ "vgremove", cmd_vgremove, COMMON " force", "VG...", "Remove volume groups" },
 	{ "vgrename", cmd_vgrename, COMMON, "OLD NEW", "Rename a volume group" },
@@ -79,7 +79,7 @@ static const struct command commands[] = {
 	{ "vgcfgrestore", cmd_vgcfgrestore, COMMON " file", "VG",
 	  "Restore volume group metadata from a backup" },
 	{ "vgck", cmd_vgck, COMMON " updatemetadata", "[VG...]", "Check volume group metadata" },
-	{ "vgchange", cmd_vgchange, COMMON " activate addtag deltag", "[VG...]",
+	{ "vgchange", cmd_vgchange, COMMON " activate", "[VG...]",
 	  "Change volume group attributes" },
 	{ "vgscan", cmd_vgscan, COMMON, "", "Search for volume groups" },
 	{ "lvcreate", cmd_lvcreate, COMMON " size extents name stripes stripesize alloc addtag activate zero "
@@ -87,11 +87,11 @@ static const struct command commands[] = {
 	  "Create a logical volume" },
 	{ "lvremove", cmd_lvremove, COMMON " force", "VG/LV|VG...", "Remove logical volumes" },
 	{ "lvrename", cmd_lvrename, COMMON, "VG OLD NEW | VG/OLD VG/NEW", "Rename a logical volume" },
-	{ "lvextend", cmd_lvresize, COMMON " size extents alloc force resizefs nofsck stripes stripesize",
+	{ "lvextend", cmd_lvresize, COMMON " size extents alloc force resizefs nofsck",
 	  "-L|-l [+]SIZE VG/LV [PV...]", "Grow a logical volume" },
 	{ "lvreduce", cmd_lvresize, COMMON " size extents force resizefs nofsck",
 	  "-L|-l [-]SIZE VG/LV", "Shrink a logical volume" },
-	{ "lvresize", cmd_lvresize, COMMON " size extents alloc force resizefs nofsck stripes stripesize",
+	{ "lvresize", cmd_lvresize, COMMON " size extents alloc force resizefs nofsck",
 	  "-L|-l [+|-]SIZE VG/LV [PV...]", "Resize a logical volume" },
 	{ "lvs", cmd_lvs, REPORT, "[VG|VG/LV...]", "Report logical volumes" },
 	{ "lvdisplay", cmd_lvdisplay, COMMON " units", "[VG|VG/LV...]", "Display logical volumes" },
@@ -140,7 +140,8 @@ static void log_cb(int level, const char *msg, void *user)
 		return;
 	if (level == VM_LOG_INFO && o->quiet)
 		return;
-	fprintf(level <= VM_LOG_WARN ? stderr : stdout, "  %s\n", msg);
+	/* reports own stdout; only plain information shares it, as with lvm2 */
+	fprintf(level == VM_LOG_INFO ? stdout : stderr, "  %s\n", msg);
 }
 
 /* A question gets an answer only from a terminal; -y answers yes; otherwise no. */

@@ -127,8 +127,9 @@ static void s_pv_attr(const struct row *r, char *b, size_t n, const struct opts 
 
 static void s_vg_attr(const struct row *r, char *b, size_t n, const struct opts *o)
 {
-	char a[7];
-	vm_vg_attr(r->vg, a);
+	char a[7] = "";
+	if (r->vg)
+		vm_vg_attr(r->vg, a);
 	snprintf(b, n, "%s", a);
 }
 
@@ -643,7 +644,9 @@ static int add_fields(struct table *t, const char *list, enum report_kind kind)
 		if (!*tok)
 			continue;
 		const struct field *f = find_field(tok, kind);
-		if (!f || (kind == REPORT_PV && f->level >= L_LV) || (kind == REPORT_VG && f->level >= L_LV)) {
+		/* each report has rows of one kind: PV fields only in pvs, LV ones only in lvs */
+		if (!f || (kind == REPORT_PV && f->level >= L_LV) || (kind == REPORT_VG && f->level != L_VG) ||
+		    (kind == REPORT_LV && f->level == L_PV)) {
 			fprintf(stderr, "volmgr %s: unrecognised field '%s'\n", t->o->cmd, tok);
 			free(copy);
 			return -EINVAL;
