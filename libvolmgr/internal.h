@@ -140,8 +140,6 @@ void scan_put(struct scan *s);
 struct vm_dev *scan_find_dev(struct scan *s, const char *path);
 struct vm_dev *scan_find_pv(struct scan *s, const char id[VMF_ID_LEN]);
 const char *scan_dev_vg(struct scan *s, const struct vm_dev *d);
-int mda_read_text(vm_ctx *ctx, int fd, const struct vm_dev *d, const struct vm_mda *m,
-		  char **text, uint64_t *len);
 
 /* lock.c */
 int lock_take(vm_ctx *ctx, const char *name, bool exclusive, int *fd);

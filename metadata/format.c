@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* label_header */
@@ -99,8 +100,16 @@ typedef unsigned long long ull;   /* for printing u64 with %llu */
 static uint32_t crc_tab[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
+#if defined(__x86_64__)
+static bool have_clmul;
+#endif
+
 static void crc_init(void)
 {
+#if defined(__x86_64__)
+	have_clmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1") &&
+		     !getenv("VOLMGR_NO_CLMUL");
+#endif
 	for (uint32_t i = 0; i < 256; i++) {
 		uint32_t c = i;
 
@@ -114,12 +123,66 @@ static void crc_init(void)
 					crc_tab[0][crc_tab[t - 1][i] & 0xff];
 }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+/*
+ * Carry-less multiplication folds 64 bytes a step: the same reflected
+ * CRC-32 (poly 0xEDB88320) at several GB/s. Folding constants x^(k) mod P
+ * as in Intel's "Fast CRC Computation for Generic Polynomials Using
+ * PCLMULQDQ"; the last 128 bits are reduced with Barrett's method.
+ * Takes len >= 64, a multiple of 16.
+ */
+__attribute__((target("pclmul,sse4.1")))
+static uint32_t crc_clmul(uint32_t crc, const uint8_t *p, size_t len)
+{
+	const __m128i k1k2 = _mm_set_epi64x(0x1c6e41596, 0x154442bd4);
+	const __m128i k3k4 = _mm_set_epi64x(0x0ccaa009e, 0x1751997d0);
+	const __m128i k5 = _mm_set_epi64x(0, 0x163cd6124);
+	const __m128i poly = _mm_set_epi64x(0x1f7011641, 0x1db710641);
+	const __m128i mask32 = _mm_set_epi32(0, 0, 0, -1);
+	__m128i x0 = _mm_loadu_si128((const __m128i *)p), x1 = _mm_loadu_si128((const __m128i *)(p + 16));
+	__m128i x2 = _mm_loadu_si128((const __m128i *)(p + 32)), x3 = _mm_loadu_si128((const __m128i *)(p + 48));
+	x0 = _mm_xor_si128(x0, _mm_cvtsi32_si128((int)crc));
+	p += 64;
+	len -= 64;
+#define FOLD(x, k, next) \
+	_mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11)), next)
+	for (; len >= 64; p += 64, len -= 64) {
+		x0 = FOLD(x0, k1k2, _mm_loadu_si128((const __m128i *)p));
+		x1 = FOLD(x1, k1k2, _mm_loadu_si128((const __m128i *)(p + 16)));
+		x2 = FOLD(x2, k1k2, _mm_loadu_si128((const __m128i *)(p + 32)));
+		x3 = FOLD(x3, k1k2, _mm_loadu_si128((const __m128i *)(p + 48)));
+	}
+	x0 = FOLD(x0, k3k4, x1);
+	x0 = FOLD(x0, k3k4, x2);
+	x0 = FOLD(x0, k3k4, x3);
+	for (; len >= 16; p += 16, len -= 16)
+		x0 = FOLD(x0, k3k4, _mm_loadu_si128((const __m128i *)p));
+#undef FOLD
+	/* 128 -> 64 bits */
+	x0 = _mm_xor_si128(_mm_clmulepi64_si128(x0, k3k4, 0x10), _mm_srli_si128(x0, 8));
+	/* 64 -> 32 bits */
+	x0 = _mm_xor_si128(_mm_clmulepi64_si128(_mm_and_si128(x0, mask32), k5, 0x00), _mm_srli_si128(x0, 4));
+	/* Barrett reduction */
+	__m128i t = _mm_clmulepi64_si128(_mm_and_si128(x0, mask32), poly, 0x10);
+	t = _mm_clmulepi64_si128(_mm_and_si128(t, mask32), poly, 0x00);
+	return (uint32_t)_mm_extract_epi32(_mm_xor_si128(x0, t), 1);
+}
+#endif
+
 uint32_t vmf_crc(uint32_t initial, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 	uint32_t crc = initial;
 
 	pthread_once(&crc_once, crc_init);
+#if defined(__x86_64__)
+	if (have_clmul && len >= 64) {
+		crc = crc_clmul(crc, p, len & ~(size_t)15);
+		p += len & ~(size_t)15;
+		len &= 15;
+	}
+#endif
 	for (; len >= 8; p += 8, len -= 8) {
 		uint32_t lo = get32(p) ^ crc, hi = get32(p + 4);
 
