@@ -101,7 +101,8 @@ static void prune_archive(vm_ctx *ctx, const char *dir, const char *vgname)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);      /* oldest first: seqno is zero-padded */
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);  /* oldest first: seqno is zero-padded */
 	time_t limit = time(NULL) - (time_t)ctx->archive_days * 86400;
 	for (size_t i = 0; i < n; i++) {
 		char path[4400];

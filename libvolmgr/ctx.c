@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,54 +241,71 @@ const char *vm_ctx_system_dir(const vm_ctx *ctx)
 
 /* ---------------------------------------------------------------- sizes */
 
+/*
+ * Sizes in integers (a double loses digits past 2^53): whole part, then up
+ * to 18 decimals, scaled by the unit and rounded up to a byte.
+ */
 int vm_size_parse(const char *text, char default_unit, struct vm_size *out)
 {
 	const char *s = text;
+	unsigned __int128 whole = 0;
+	uint64_t frac = 0, scale = 1;
+	size_t nd = 0, nf = 0;
+
 	memset(out, 0, sizeof(*out));
 	if (*s == '+' || *s == '-')
 		out->sign = *s++ == '+' ? 1 : -1;
-	if (!isdigit((unsigned char)*s) && *s != '.')
+	for (; *s >= '0' && *s <= '9'; s++, nd++)
+		if ((whole = whole * 10 + (unsigned)(*s - '0')) > UINT64_MAX)
+			return -ERANGE;
+	if (*s == '.')
+		for (s++; *s >= '0' && *s <= '9'; s++)
+			if (nf < 18) {
+				frac = frac * 10 + (uint64_t)(*s - '0');
+				scale *= 10;
+				nf++;
+			}
+	if (!nd && !nf)
 		return -EINVAL;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
-		return -EINVAL;
-	if (*end == '%') {
+	if (*s == '%') {
+		/* lvm2's spellings, any case: FREE FR F, VG V, PVS PV P, ORIGIN OR O */
 		static const struct { const char *name; enum vm_size_kind kind; } pk[] = {
-			{ "FREE", VM_SIZE_PERCENT_FREE }, { "VG", VM_SIZE_PERCENT_VG },
-			{ "PVS", VM_SIZE_PERCENT_PVS }, { "ORIGIN", VM_SIZE_PERCENT_ORIGIN },
+			{ "FREE", VM_SIZE_PERCENT_FREE }, { "FR", VM_SIZE_PERCENT_FREE }, { "F", VM_SIZE_PERCENT_FREE },
+			{ "VG", VM_SIZE_PERCENT_VG }, { "V", VM_SIZE_PERCENT_VG },
+			{ "PVS", VM_SIZE_PERCENT_PVS }, { "PV", VM_SIZE_PERCENT_PVS }, { "P", VM_SIZE_PERCENT_PVS },
+			{ "ORIGIN", VM_SIZE_PERCENT_ORIGIN }, { "OR", VM_SIZE_PERCENT_ORIGIN },
+			{ "O", VM_SIZE_PERCENT_ORIGIN },
 		};
-		if (v != floor(v) || v > 100 || default_unit)
+		if (frac || default_unit || !whole || whole > 100)
 			return -EINVAL;
 		for (size_t i = 0; i < sizeof(pk) / sizeof(*pk); i++)
-			if (!strcmp(end + 1, pk[i].name)) {
+			if (!strcasecmp(s + 1, pk[i].name)) {
 				out->kind = pk[i].kind;
-				out->value = (uint64_t)v;
-				return out->value ? 0 : -EINVAL;
+				out->value = (uint64_t)whole;
+				return 0;
 			}
 		return -EINVAL;
 	}
-	char unit = *end ? *end : default_unit;
-	if (*end && end[1])
+	char unit = *s ? *s : default_unit;
+	if (*s && s[1])
 		return -EINVAL;
 	if (!unit) {
-		if (v != floor(v) || v >= 18446744073709551615.0)
+		if (frac)                       /* "2.0" extents are 2; "2.5" is no count */
 			return -EINVAL;
 		out->kind = VM_SIZE_EXTENTS;
-		out->value = (uint64_t)v;
+		out->value = (uint64_t)whole;
 		return 0;
 	}
 	static const char units[] = "bskmgtpe";
 	const char *u = strchr(units, tolower((unsigned char)unit));
-	if (!u || !unit)
+	if (!u)
 		return -EINVAL;
-	double mult = u == units ? 1 : u == units + 1 ? 512 : ldexp(1, 10 * (int)(u - units - 1));
-	v *= mult;
-	if (v >= 9223372036854775807.0)
+	uint64_t mult = u == units ? 1 : u == units + 1 ? 512 : 1ull << (10 * (u - units - 1));
+	unsigned __int128 bytes = whole * mult + ((unsigned __int128)frac * mult + scale - 1) / scale;
+	if (bytes > INT64_MAX)
 		return -ERANGE;
 	out->kind = VM_SIZE_BYTES;
-	out->value = (uint64_t)ceil(v);
+	out->value = (uint64_t)bytes;
 	return 0;
 }
 

@@ -101,19 +101,26 @@ static char *arena_strndup(struct vmt_tree *t, const char *s, size_t len)
  * Keys that every LV repeats point at one shared copy: a VG of 10,000 LVs
  * has some 150,000 of them, and copying each would cost megabytes.
  */
-static const char *key_dup(struct vmt_tree *t, const char *s, size_t len)
+static const char *key_dup(struct vmt_tree *t, const char *s, size_t len, uint8_t *kid)
 {
-#define K(x) { x, sizeof(x) - 1 }
-	static const struct { const char *k; size_t len; } common[] = {
-		K("id"), K("status"), K("flags"), K("tags"), K("creation_time"), K("creation_host"),
-		K("segment_count"), K("start_extent"), K("extent_count"), K("type"), K("stripe_count"),
-		K("stripe_size"), K("stripes"), K("segment1"), K("segment2"), K("device"), K("dev_size"),
-		K("pe_start"), K("pe_count"),
+#define K(x, id) { x, sizeof(x) - 1, id }
+	static const struct { const char *k; size_t len; uint8_t kid; } common[] = {
+		K("id", VMT_K_ID), K("status", VMT_K_STATUS), K("flags", VMT_K_FLAGS),
+		K("tags", VMT_K_TAGS), K("creation_time", VMT_K_CREATION_TIME),
+		K("creation_host", VMT_K_CREATION_HOST), K("segment_count", VMT_K_SEGMENT_COUNT),
+		K("start_extent", VMT_K_START_EXTENT), K("extent_count", VMT_K_EXTENT_COUNT),
+		K("type", VMT_K_TYPE), K("stripe_count", VMT_K_STRIPE_COUNT),
+		K("stripe_size", VMT_K_STRIPE_SIZE), K("stripes", VMT_K_STRIPES),
+		K("segment1", VMT_K_SEGMENT1), K("segment2", VMT_K_SEGMENT2), K("device", VMT_K_DEVICE),
+		K("dev_size", VMT_K_DEV_SIZE), K("pe_start", VMT_K_PE_START), K("pe_count", VMT_K_PE_COUNT),
 	};
 #undef K
 	for (size_t i = 0; i < sizeof(common) / sizeof(*common); i++)
-		if (common[i].len == len && common[i].k[0] == s[0] && !memcmp(common[i].k, s, len))
+		if (common[i].len == len && common[i].k[0] == s[0] && !memcmp(common[i].k, s, len)) {
+			*kid = common[i].kid;
 			return common[i].k;
+		}
+	*kid = VMT_K_OTHER;
 	return arena_strndup(t, s, len);
 }
 
@@ -390,7 +397,7 @@ static int parse_items(struct ps *ps)
 		for (k = p++; p < end && IS(*p, C_KEY); p++)
 			;
 		n = new_node(ps->t);
-		if (!n || !(n->key = key_dup(ps->t, k, (size_t)(p - k))))
+		if (!n || !(n->key = key_dup(ps->t, k, (size_t)(p - k), &n->kid)))
 			return -ENOMEM;
 		*st[depth].tail = n;
 		st[depth].tail = &n->next;
@@ -575,6 +582,8 @@ void vmt_printf(struct vmt_buf *b, const char *fmt, ...)
 
 void vmt_indent(struct vmt_buf *b, int depth)
 {
+	if (b->flat)
+		return;
 	static const char tabs[] = "\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
 	int k;
 

@@ -23,6 +23,15 @@ struct vmt_node {
 	};
 	uint32_t len;             /* VMT_STR: byte length of str */
 	uint8_t type;
+	uint8_t kid;              /* enum vmt_kid: which common key, 0 for any other */
+};
+
+/* Keys every LV repeats get a number at parse time: readers switch on it. */
+enum vmt_kid {
+	VMT_K_OTHER = 0, VMT_K_ID, VMT_K_STATUS, VMT_K_FLAGS, VMT_K_TAGS, VMT_K_CREATION_TIME,
+	VMT_K_CREATION_HOST, VMT_K_SEGMENT_COUNT, VMT_K_START_EXTENT, VMT_K_EXTENT_COUNT,
+	VMT_K_TYPE, VMT_K_STRIPE_COUNT, VMT_K_STRIPE_SIZE, VMT_K_STRIPES, VMT_K_SEGMENT1,
+	VMT_K_SEGMENT2, VMT_K_DEVICE, VMT_K_DEV_SIZE, VMT_K_PE_START, VMT_K_PE_COUNT,
 };
 
 struct vmt_tree;
@@ -51,6 +60,7 @@ struct vmt_buf {
 	char *p;
 	size_t len, cap;
 	int oom;                 /* sticky: set once an append failed */
+	int flat;                /* no indentation: how lvm2 writes metadata areas */
 };
 void vmt_buf_free(struct vmt_buf *b);
 /* Make room for @n more bytes (and a NUL) at once; 0 or -ENOMEM. */

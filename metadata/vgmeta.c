@@ -297,14 +297,17 @@ struct imp {
 
 static int add_extra(struct vmf_vg *vg, struct vmf_extras *x, const struct vmt_node *n)
 {
-	/* Extras are rare: grow one at a time. */
-	const struct vmt_node **v = vmf_alloc(vg, (x->n + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	if (x->n)
-		memcpy(v, x->v, x->n * sizeof(*v));
-	v[x->n++] = n;
-	x->v = v;
+	/* capacity 4, then doubling (full at 4, 8, 16 ...): hostile texts hold many */
+	if (!x->n || (x->n >= 4 && !(x->n & (x->n - 1)))) {
+		uint32_t cap = x->n ? x->n * 2 : 4;
+		const struct vmt_node **v = vmf_alloc(vg, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		if (x->n)
+			memcpy(v, x->v, x->n * sizeof(*v));
+		x->v = v;
+	}
+	x->v[x->n++] = n;
 	return 0;
 }
 
@@ -362,25 +365,17 @@ static int import_pv(struct imp *im, const struct vmt_node *sec, struct vmf_pv *
 	set_where(where, sizeof(where), "physical volume", sec->key, NULL);
 	pv->name = sec->key;
 	for (const struct vmt_node *n = sec->child; n && !r; n = n->next) {
-		const char *k = n->key;
-		if (!strcmp(k, "id"))
-			r = get_id(n, where, pv->id, im->err), have_id = true;
-		else if (!strcmp(k, "device"))
-			r = get_str(n, where, &pv->device, im->err);
-		else if (!strcmp(k, "status"))
-			r = get_strlist(vg, n, where, &pv->status, false, im->err);
-		else if (!strcmp(k, "flags"))
-			r = get_strlist(vg, n, where, &pv->flags, false, im->err);
-		else if (!strcmp(k, "tags"))
-			r = get_strlist(vg, n, where, &pv->tags, true, im->err);
-		else if (!strcmp(k, "dev_size"))
-			r = get_u64(n, where, &pv->dev_size, im->err), have_size = true;
-		else if (!strcmp(k, "pe_start"))
-			r = get_u64(n, where, &pv->pe_start, im->err), have_start = true;
-		else if (!strcmp(k, "pe_count"))
-			r = get_u64(n, where, &pv->pe_count, im->err), have_count = true;
-		else
-			r = add_extra(vg, &pv->extra, n);
+		switch (n->kid) {
+		case VMT_K_ID: r = get_id(n, where, pv->id, im->err), have_id = true; break;
+		case VMT_K_DEVICE: r = get_str(n, where, &pv->device, im->err); break;
+		case VMT_K_STATUS: r = get_strlist(vg, n, where, &pv->status, false, im->err); break;
+		case VMT_K_FLAGS: r = get_strlist(vg, n, where, &pv->flags, false, im->err); break;
+		case VMT_K_TAGS: r = get_strlist(vg, n, where, &pv->tags, true, im->err); break;
+		case VMT_K_DEV_SIZE: r = get_u64(n, where, &pv->dev_size, im->err), have_size = true; break;
+		case VMT_K_PE_START: r = get_u64(n, where, &pv->pe_start, im->err), have_start = true; break;
+		case VMT_K_PE_COUNT: r = get_u64(n, where, &pv->pe_count, im->err), have_count = true; break;
+		default: r = add_extra(vg, &pv->extra, n);
+		}
 	}
 	if (r)
 		return r;
@@ -409,21 +404,15 @@ static int import_seg(struct imp *im, const struct vmf_lv *lv, const struct vmt_
 
 	set_where(where, sizeof(where), "logical volume", lv->name, sec->key);
 	for (const struct vmt_node *n = sec->child; n && !r; n = n->next) {
-		const char *k = n->key;
-		if (!strcmp(k, "start_extent"))
-			r = get_u64(n, where, &seg->start_extent, im->err), have_start = true;
-		else if (!strcmp(k, "extent_count"))
-			r = get_u64(n, where, &seg->extent_count, im->err), have_count = true;
-		else if (!strcmp(k, "type"))
-			r = get_str(n, where, &type, im->err);
-		else if (!strcmp(k, "stripe_count"))
-			r = get_u64(n, where, &sc, im->err), have_sc = true;
-		else if (!strcmp(k, "stripe_size"))
-			r = get_u64(n, where, &ss, im->err);
-		else if (!strcmp(k, "stripes"))
-			stripes = n;
-		else
-			r = add_extra(vg, &seg->extra, n);
+		switch (n->kid) {
+		case VMT_K_START_EXTENT: r = get_u64(n, where, &seg->start_extent, im->err), have_start = true; break;
+		case VMT_K_EXTENT_COUNT: r = get_u64(n, where, &seg->extent_count, im->err), have_count = true; break;
+		case VMT_K_TYPE: r = get_str(n, where, &type, im->err); break;
+		case VMT_K_STRIPE_COUNT: r = get_u64(n, where, &sc, im->err), have_sc = true; break;
+		case VMT_K_STRIPE_SIZE: r = get_u64(n, where, &ss, im->err); break;
+		case VMT_K_STRIPES: stripes = n; break;
+		default: r = add_extra(vg, &seg->extra, n);
+		}
 	}
 	if (r)
 		return r;
@@ -489,21 +478,21 @@ static int import_lv(struct imp *im, const struct vmt_node *sec, struct vmf_lv *
 		return fail(im->err, "%s: invalid name", where);
 	for (const struct vmt_node *n = sec->child; n && !r; n = n->next) {
 		const char *k = n->key;
-		if (!strcmp(k, "id"))
+		if (n->kid == VMT_K_ID)
 			r = get_id(n, where, lv->id, im->err), have_id = true;
-		else if (!strcmp(k, "status"))
+		else if (n->kid == VMT_K_STATUS)
 			r = get_strlist(vg, n, where, &lv->status, false, im->err);
-		else if (!strcmp(k, "flags"))
+		else if (n->kid == VMT_K_FLAGS)
 			r = get_strlist(vg, n, where, &lv->flags, false, im->err);
-		else if (!strcmp(k, "tags"))
+		else if (n->kid == VMT_K_TAGS)
 			r = get_strlist(vg, n, where, &lv->tags, true, im->err);
 		else if (!strcmp(k, "allocation_policy"))
 			r = get_str(n, where, &lv->alloc, im->err);
-		else if (!strcmp(k, "creation_time") && n->type == VMT_INT)
+		else if (n->kid == VMT_K_CREATION_TIME && n->type == VMT_INT)
 			lv->creation_time = n->num;
-		else if (!strcmp(k, "creation_host") && n->type == VMT_STR)
+		else if (n->kid == VMT_K_CREATION_HOST && n->type == VMT_STR)
 			lv->creation_host = n->str;
-		else if (!strcmp(k, "segment_count"))
+		else if (n->kid == VMT_K_SEGMENT_COUNT)
 			r = get_u64(n, where, &segcount, im->err), have_sc = true;
 		else if (n->type == VMT_SECTION && !strncmp(k, "segment", 7)) {
 			struct vmf_seg *s = vmf_lv_add_seg(vg, lv, 0);
@@ -581,13 +570,49 @@ static int check_unique(const struct vmf_vg *vg, char *err)
 		keys[i] = vg->pvs[i].id;
 	if (!r && (r = dup_check(keys, vg->npv, VMF_ID_LEN, &dup)) == 1)
 		r = fail(err, "two physical volumes share the id %.32s", dup);
+	for (uint32_t i = 0; !r && i < vg->npv; i++)
+		keys[i] = vg->pvs[i].name;
+	if (!r && (r = dup_check(keys, vg->npv, 0, &dup)) == 1)
+		r = fail(err, "two physical volumes are named %.64s", dup);
 	free(keys);
 	return r;
+}
+
+/* The model's own rules, as import applies them to a text. */
+static int check_model(const struct vmf_vg *vg, char *err)
+{
+	for (uint32_t l = 0; l < vg->nlv; l++) {
+		const struct vmf_lv *lv = vg->lvs[l];
+		uint64_t at = 0;
+		if (vmf_name_check(lv->name, NULL) || !lv->nseg)
+			return fail(err, "logical volume %.64s: invalid name or no segments", lv->name);
+		for (uint32_t s = 0; s < lv->nseg; s++) {
+			const struct vmf_seg *g = &lv->segs[s];
+			if (g->start_extent != at || !g->extent_count)
+				return fail(err, "logical volume %s: segment %u misplaced or empty", lv->name, s + 1);
+			at += g->extent_count;
+			if (g->raw)
+				continue;
+			if (g->stripe_count < 1 || g->stripe_count > 128 || g->extent_count % g->stripe_count ||
+			    (g->stripe_count > 1 && (g->stripe_size < 8 || (g->stripe_size & (g->stripe_size - 1)))))
+				return fail(err, "logical volume %s: segment %u has a bad stripe layout", lv->name, s + 1);
+			uint64_t per = g->extent_count / g->stripe_count;
+			for (uint32_t k = 0; k < g->stripe_count; k++) {
+				const struct vmf_stripe *st = &g->stripes[k];
+				if (st->pv >= vg->npv || st->pe > vg->pvs[st->pv].pe_count ||
+				    per > vg->pvs[st->pv].pe_count - st->pe)
+					return fail(err, "logical volume %s: segment %u lies beyond its PV", lv->name, s + 1);
+			}
+		}
+	}
+	return 0;
 }
 
 int vmf_vg_validate(const struct vmf_vg *vg, char *err)
 {
 	int r = check_unique(vg, err);
+	if (!r)
+		r = check_model(vg, err);
 	if (r)
 		return r;
 	struct vmf_pvmap *maps;
@@ -667,10 +692,12 @@ int vmf_vg_import(struct vmt_tree *tree, struct vmf_vg **out, char *err)
 			r = get_u64(n, where, &vg->metadata_copies, err);
 		else if (!strcmp(k, "allocation_policy"))
 			r = get_str(n, where, &vg->alloc, err);
-		else if (!strcmp(k, "physical_volumes") && n->type == VMT_SECTION)
+		else if (!strcmp(k, "physical_volumes") && n->type == VMT_SECTION && !pvs)
 			pvs = n;
-		else if (!strcmp(k, "logical_volumes") && n->type == VMT_SECTION)
+		else if (!strcmp(k, "logical_volumes") && n->type == VMT_SECTION && !lvs)
 			lvs = n;
+		else if (!strcmp(k, "physical_volumes") || !strcmp(k, "logical_volumes"))
+			r = fail(err, "%s: \"%s\" appears twice", where, k);
 		else
 			r = add_extra(vg, &vg->extra, n);
 	}
@@ -781,7 +808,8 @@ int vmf_vg_pvmaps(const struct vmf_vg *vg, struct vmf_pvmap **out, char *err)
 	}
 	for (uint32_t p = 0; p < vg->npv && !r; p++) {
 		struct vmf_pvmap *pm = &m[p];
-		qsort(pm->used, pm->n, sizeof(*pm->used), range_cmp);
+		if (pm->n > 1)
+			qsort(pm->used, pm->n, sizeof(*pm->used), range_cmp);
 		uint32_t w = 0;
 		for (uint32_t i = 0; i < pm->n; i++) {
 			struct vmf_range cur = pm->used[i];
@@ -826,6 +854,8 @@ static inline void out(struct vmt_buf *b, const char *s, size_t n)
 
 static void out_indent(struct vmt_buf *b, int depth)
 {
+	if (b->flat)
+		return;
 	static const char tabs[] = "\t\t\t\t\t\t\t\t";
 	out(b, tabs, depth < 8 ? (size_t)depth : 8);
 }
@@ -934,9 +964,10 @@ static void put_extras(struct vmt_buf *b, int depth, const struct vmf_extras *x)
 static void export_seg(struct vmt_buf *b, const struct vmf_vg *vg, const struct vmf_seg *s,
 		       uint32_t idx)
 {
-	char key[32];
-	snprintf(key, sizeof(key), "segment%u", idx);
-	open_sec(b, 3, key);
+	out_indent(b, 3);
+	out(b, "segment", 7);
+	put_u64(b, idx);
+	out(b, " {\n", 3);
 	if (s->raw) {
 		/* Unknown type: every key as it was, extents renumbered by position. */
 		for (const struct vmt_node *n = s->raw->child; n; n = n->next) {
@@ -987,6 +1018,9 @@ void vmf_vg_export(const struct vmf_vg *vg, struct vmt_buf *b, bool backup)
 	/* one allocation of about the right size: no copies, fewer page faults */
 	if (vmt_reserve(b, vg->text_size + vg->text_size / 8 + 65536))
 		return;
+	/* metadata areas hold the text unindented, as lvm2 writes it: 16% less to store and read */
+	int flat = b->flat;
+	b->flat = !backup;
 	if (backup) {
 		time_t t = (time_t)vg->creation_time;
 		char when[64] = "";
@@ -1022,7 +1056,8 @@ void vmf_vg_export(const struct vmf_vg *vg, struct vmt_buf *b, bool backup)
 		kv_list(b, 3, "flags", &pv->flags);
 		if (pv->tags.n)
 			kv_list(b, 3, "tags", &pv->tags);
-		kv_u64(b, 3, "dev_size", pv->dev_size);
+		if (pv->dev_size)                 /* absent on import: keep it absent */
+			kv_u64(b, 3, "dev_size", pv->dev_size);
 		kv_u64(b, 3, "pe_start", pv->pe_start);
 		kv_u64(b, 3, "pe_count", pv->pe_count);
 		put_extras(b, 3, &pv->extra);
@@ -1058,4 +1093,5 @@ void vmf_vg_export(const struct vmf_vg *vg, struct vmt_buf *b, bool backup)
 	if (!backup)
 		export_top(vg, b);
 	vmt_putn(b, "", 0);                     /* NUL-terminate */
+	b->flat = flat;
 }

@@ -5,8 +5,11 @@
 . "$(dirname "$0")/lib.sh"
 
 # D1..D3: volume group "vg"; D4: carries an ext4 file system;
-# D5: volume group "vgm" on a PV with a small metadata area.
-setup_loops 5 64
+# D5: volume group "vgm" on a PV with a small metadata area;
+# D6: volume group "vgo", which the narrower device lists below leave out;
+# D7: a blank device; D8: volume group "vsnap", holding an old-style
+# snapshot written by hand.
+setup_loops 8 64
 
 # Everything a command could write: every byte of every device, read from
 # the loop devices' backing files once the command has exited (the kernel
@@ -31,6 +34,34 @@ bad() {
 	LAST=$now
 }
 
+# refused DESC PATTERN CMD...: as bad, and the error line contains PATTERN
+# (so that the case fails for the reason it is about, not another one).
+refused() {
+	local d=$1 pat=$2 err rc now
+	shift 2
+	err=$("$@" 2>&1 > /dev/null < /dev/null)
+	rc=$?
+	err=$(printf '%s\n' "$err" | grep -v '^  WARNING:')
+	if [ $rc -eq 0 ]; then failed "$d: exit 0"
+	elif [ -z "$err" ] || [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then failed "$d: expected one line of error, got: $err"
+	elif [[ "$err" != *"$pat"* ]]; then failed "$d: expected an error saying '$pat', got: $err"
+	else pass "$d ($err)"; fi
+	now=$(state)
+	[ "$LAST" == "$now" ] || failed "$d: changed a device or a file in $VOLMGR_SYSTEM_DIR"
+	LAST=$now
+}
+
+# blank DESC DEV: DEV holds no signature and is no PV, for blkid and both tools.
+blank() {
+	same "$1: blkid finds nothing on $2" "$(blkid -p "$2" 2>&1)" ""
+	same "$1: volmgr pvs does not list $2" "$("$V" pvs --noheadings -o pv_name 2>&1 | grep -c -- "$2 *\$")" "0"
+	same "$1: lvm2 pvs does not list $2" "$(pvs --noheadings -o pv_name 2>/dev/null | grep -c -- "$2 *\$")" "0"
+}
+
+# lvm2_attr1 VG: "name first-character-of-lv_attr" for each LV lvm2 shows
+# (hidden ones too, in brackets).
+lvm2_attr1() { lvs -a --noheadings -o lv_name,lv_attr "$1" 2>/dev/null | awk '{ print $1, substr($2, 1, 1) }'; }
+
 # noprompt CMD...: run CMD, dropping the echo of a question it could not ask
 # ("  Do you really ...? [y/n]: [n]", as lvm2 prints it too when stdin is not
 # a terminal): that line is the question, not an error line.
@@ -50,6 +81,98 @@ ok "lvcreate vg/lv2 on D1" "$V" lvcreate -l 1 -n lv2 vg "$D1"
 ok "pvcreate D5 with a small metadata area" "$V" pvcreate --metadatasize 64k --dataalignment 64k "$D5"
 ok "vgcreate vgm" "$V" vgcreate -s 1m vgm "$D5"
 mkfs.ext4 -q -F "$D4" > /dev/null 2>&1 || { echo "mkfs.ext4 failed (apt-get install e2fsprogs)"; exit 1; }
+ok "vgcreate vgo on D6" "$V" vgcreate vgo "$D6"
+ok "lvcreate vgo/keep" "$V" lvcreate -l 2 -n keep vgo
+# Every device but D6: vgo's PV lies outside these lists.
+NARROW=$D1,$D2,$D3,$D4,$D5,$D7,$D8
+
+# vsnap: the metadata of an old-style snapshot as lvm2 writes it (see
+# lvm2-format.md), by hand, since lvm2 cannot create snapshots without
+# device-mapper: "origin", the COW store "cow" (no longer VISIBLE), and the
+# hidden "snapshot0" that joins them with one segment of type "snapshot".
+ok "vgcreate vsnap on D8" "$V" vgcreate vsnap "$D8"
+VGID=$("$V" vgs --noheadings -o vg_uuid vsnap | tr -d ' ')
+read -r PVID DEVSZ PESTART PECOUNT <<< "$("$V" pvs --noheadings --units s --nosuffix \
+	-o pv_uuid,dev_size,pe_start,pv_pe_count "$D8")"
+cat > "$TESTDIR/vsnap.vg" <<VG
+vsnap {
+	id = "$VGID"
+	seqno = 1
+	format = "lvm2"
+	status = ["RESIZEABLE", "READ", "WRITE"]
+	flags = []
+	extent_size = 8192
+	max_lv = 0
+	max_pv = 0
+	metadata_copies = 0
+	physical_volumes {
+		pv0 {
+			id = "$PVID"
+			device = "$D8"
+			status = ["ALLOCATABLE"]
+			flags = []
+			dev_size = $DEVSZ
+			pe_start = $PESTART
+			pe_count = $PECOUNT
+		}
+	}
+	logical_volumes {
+		origin {
+			id = "0rigin-0000-0000-0000-0000-0000-000001"
+			status = ["READ", "WRITE", "VISIBLE"]
+			flags = []
+			creation_time = 1700000000
+			creation_host = "handmade"
+			segment_count = 1
+			segment1 {
+				start_extent = 0
+				extent_count = 4
+				type = "striped"
+				stripe_count = 1
+				stripes = ["pv0", 0]
+			}
+		}
+		cow {
+			id = "cowcow-0000-0000-0000-0000-0000-000002"
+			status = ["READ", "WRITE"]
+			flags = []
+			creation_time = 1700000000
+			creation_host = "handmade"
+			segment_count = 1
+			segment1 {
+				start_extent = 0
+				extent_count = 2
+				type = "striped"
+				stripe_count = 1
+				stripes = ["pv0", 4]
+			}
+		}
+		snapshot0 {
+			id = "snapsh-0000-0000-0000-0000-0000-000003"
+			status = ["READ", "WRITE"]
+			flags = []
+			creation_time = 1700000000
+			creation_host = "handmade"
+			segment_count = 1
+			segment1 {
+				start_extent = 0
+				extent_count = 4
+				type = "snapshot"
+				chunk_size = 8
+				origin = "origin"
+				cow_store = "cow"
+			}
+		}
+	}
+}
+contents = "Text Format Volume Group"
+version = 1
+description = "an old-style snapshot, by hand"
+VG
+ok "volmgr vgcfgrestore vsnap with a snapshot" "$V" vgcfgrestore -f "$TESTDIR/vsnap.vg" vsnap
+ok "lvm2 vgck vsnap with a snapshot" vgck vsnap
+same "lvm2 reads it as a snapshot: origin 'o', COW 's'" "$(lvm2_attr1 vsnap)" "cow s
+origin o"
 PLAIN=$TESTDIR/plain.img
 truncate -s 16M "$PLAIN"
 LONG=$(printf 'a%.0s' {1..128})
@@ -164,11 +287,85 @@ bad "vgextend without a PV" "$V" vgextend vg
 bad "lvremove without an LV" "$V" lvremove
 bad "lvs -o bogus" "$V" lvs -o bogus vg
 bad "lvs --units x" "$V" lvs --units x vg
+refused "vgs -o pv_name (a PV field)" "unrecognised field 'pv_name'" "$V" vgs -o pv_name
+refused "vgs -o lv_name (an LV field)" "unrecognised field 'lv_name'" "$V" vgs -o lv_name
+refused "lvs -o pv_name (a PV field)" "unrecognised field 'pv_name'" "$V" lvs -o pv_name
+refused "lvs -O pv_name (a PV field)" "unrecognised field 'pv_name'" "$V" lvs -O pv_name vg
+refused "lvcreate -l 10m (a unit with extents)" "--extents 10m: not a valid" "$V" lvcreate -l 10m vg
+refused "lvextend -l +10m (a unit with extents)" "--extents +10m: not a valid" "$V" lvextend -l +10m vg/lv1
+refused "lvcreate --type linear -i 2" "--type linear cannot have 2 stripes" "$V" lvcreate --type linear -i 2 -l 2 vg
+refused "lvcreate -a an (not an activation mode)" "--activate an:" "$V" lvcreate -a an -l 1 vg
+# Options that were accepted and ignored are gone.
+refused "vgcreate --addtag" "unrecognised option '--addtag'" "$V" vgcreate --addtag x vgx "$D7"
+refused "vgcreate --force" "unrecognised option '--force'" "$V" vgcreate --force vgx "$D7"
+refused "vgcreate -f" "unrecognised option '-f'" "$V" vgcreate -f vgx "$D7"
+refused "vgcreate --metadatasize" "unrecognised option '--metadatasize" "$V" vgcreate --metadatasize 1m vgx "$D7"
+refused "vgcreate --dataalignment" "unrecognised option '--dataalignment" "$V" vgcreate --dataalignment 1m vgx "$D7"
+refused "vgextend -f" "unrecognised option '-f'" "$V" vgextend -f vg "$D7"
+refused "vgreduce -f" "unrecognised option '-f'" "$V" vgreduce -f vg "$D3"
+refused "vgchange --addtag" "unrecognised option '--addtag" "$V" vgchange -an --addtag x vg
+refused "vgchange --deltag" "unrecognised option '--deltag" "$V" vgchange -an --deltag x vg
+refused "lvextend -i 2" "unrecognised option '-i'" "$V" lvextend -i 2 -l +2 vg/lv1
+refused "lvresize -I 64k" "unrecognised option '-I'" "$V" lvresize -I 64k -l +2 vg/lv1
+refused "vgs --nameprefixes" "unrecognised option '--nameprefixes'" "$V" vgs --nameprefixes
+
+# ---------------------------------------------------------------- devices outside the scan
+# D6 holds vgo's PV. With a device list that leaves D6 out, no command may
+# write it: it could be a PV of a VG the command cannot see (as here).
+refused "vgcreate on a PV of another VG outside VOLMGR_DEVICES" "$D6: excluded by --devices/VOLMGR_DEVICES" \
+	env VOLMGR_DEVICES="$NARROW" "$V" vgcreate vgx "$D6"
+refused "vgcreate blank D7 + excluded D6 (checked before D7 is written)" "$D6: excluded by" \
+	env VOLMGR_DEVICES="$NARROW" "$V" vgcreate vgx "$D7" "$D6"
+refused "vgcreate outside --devices" "$D6: excluded by --devices/VOLMGR_DEVICES" \
+	"$V" vgcreate --devices "$NARROW" vgx "$D6"
+refused "vgextend with a PV of another VG outside VOLMGR_DEVICES" "$D6: excluded by" \
+	env VOLMGR_DEVICES="$NARROW" "$V" vgextend vg "$D6"
+refused "vgextend blank D7 + excluded D6" "$D6: excluded by" \
+	env VOLMGR_DEVICES="$NARROW" "$V" vgextend vg "$D7" "$D6"
+refused "vgextend outside --devices" "$D6: excluded by" "$V" vgextend --devices "$NARROW" vg "$D6"
+refused "pvcreate on a PV of another VG outside VOLMGR_DEVICES" "$D6: excluded by" \
+	env VOLMGR_DEVICES="$NARROW" "$V" pvcreate "$D6"
+refused "pvcreate -ff -y outside VOLMGR_DEVICES" "$D6: excluded by" \
+	env VOLMGR_DEVICES="$NARROW" "$V" pvcreate -ff -y "$D6"
+refused "pvcreate -ff -y outside --devices" "$D6: excluded by" "$V" pvcreate --devices "$NARROW" -ff -y "$D6"
+refused "pvremove on a PV of another VG outside VOLMGR_DEVICES" "$D6: excluded by" \
+	env VOLMGR_DEVICES="$NARROW" "$V" pvremove "$D6"
+refused "pvremove -ff -y outside VOLMGR_DEVICES" "$D6: excluded by" \
+	env VOLMGR_DEVICES="$NARROW" "$V" pvremove -ff -y "$D6"
+refused "pvremove -ff -y outside --devices" "$D6: excluded by" "$V" pvremove --devices "$NARROW" -ff -y "$D6"
+ok "lvm2 vgck vgo after the refusals" vgck vgo
+same "volmgr vgs vgo after the refusals" "$("$V" vgs --noheadings -o vg_name,pv_count,lv_count vgo 2>&1 | xargs)" "vgo 1 1"
+blank "vgcreate/vgextend with D7 and an excluded device" "$D7"
+
+# A taken name is found before any device is made a PV.
+refused "vgcreate a taken name with a blank device" "volume group vgm already exists" "$V" vgcreate vgm "$D7"
+blank "vgcreate a taken name" "$D7"
+
+# ---------------------------------------------------------------- LVs that a snapshot uses
+# volmgr does not handle snapshot segments, so it must not remove or rename
+# the LVs that one names (lvm2 would rename or remove them with it).
+refused "lvremove a snapshot's origin" "vsnap/origin is used by vsnap/snapshot0; it cannot be removed" \
+	"$V" lvremove vsnap/origin
+refused "lvremove a snapshot's COW" "vsnap/cow is used by vsnap/snapshot0; it cannot be removed" \
+	"$V" lvremove vsnap/cow
+refused "lvremove -f a snapshot's COW by its /dev path" "is used by vsnap/snapshot0" "$V" lvremove -f /dev/vsnap/cow
+refused "lvremove vsnap (all its LVs: the origin among them)" "is used by vsnap/snapshot0" "$V" lvremove vsnap
+refused "lvrename a snapshot's origin" "vsnap/origin is used by vsnap/snapshot0; it cannot be renamed" \
+	"$V" lvrename vsnap origin origin2
+refused "lvrename a snapshot's COW" "vsnap/cow is used by vsnap/snapshot0; it cannot be renamed" \
+	"$V" lvrename vsnap/cow vsnap/cow2
+refused "lvextend snapshot0 (a segment type volmgr does not handle)" "not resized" \
+	"$V" lvextend -l +1 vsnap/snapshot0
+refused "lvreduce snapshot0" "not resized" "$V" lvreduce -f -l -1 vsnap/snapshot0
 
 same "the whole batch left every device byte-identical (md5)" "$BEFORE" "$(devsums)"
 same "the whole batch left the system directory as it was" "$BEFORE_SYS" "$(state)"
 ok "lvm2 vgck vg after the batch" vgck vg
 ok "lvm2 vgck vgm after the batch" vgck vgm
+ok "lvm2 vgck vgo after the batch" vgck vgo
+ok "lvm2 vgck vsnap after the batch" vgck vsnap
+same "lvm2 still reads vsnap's snapshot after the batch" "$(lvm2_attr1 vsnap)" "cow s
+origin o"
 
 # ---------------------------------------------------------------- not bad input
 # -l 3 -i 2: lvm2 rounds up to a whole number of stripes (4 extents, "Rounding
@@ -179,6 +376,22 @@ same "lvcreate -l 3 -i 2: 4 extents" "$("$V" lvs --noheadings -o seg_size_pe vg/
 # pvcreate -f wipes a file-system signature without asking, as lvm2's does.
 ok "pvcreate -f on ext4 (no terminal)" "$V" pvcreate -f "$D4"
 same "pvcreate -f wiped ext4" "$(blkid -p -o value -s TYPE "$D4")" "LVM2_member"
+
+# The snapshot itself is an LV of a type volmgr does not handle: volmgr
+# removes it by the name of its hidden LV (lvm2 names it by its COW and
+# removes the COW with it). The COW is left an ordinary hidden LV; after
+# that, neither LV is used by anything and both can go.
+ok "volmgr lvremove vsnap/snapshot0" "$V" lvremove vsnap/snapshot0
+ok "lvm2 vgck vsnap without snapshot0" vgck vsnap
+same "lvm2: no snapshot left, the COW a hidden plain LV" "$(lvm2_attr1 vsnap)" "[cow] -
+origin -"
+same "volmgr lists the origin only" "$("$V" lvs --noheadings -o lv_name,lv_attr vsnap 2>&1 | xargs)" "origin -wi-------"
+ok "volmgr lvrename the former origin" "$V" lvrename vsnap origin origin2
+ok "volmgr lvremove the former COW by name" "$V" lvremove vsnap/cow
+ok "lvm2 vgck vsnap after removing the COW" vgck vsnap
+same "lvm2 sees origin2 alone" "$(lvm2_attr1 vsnap)" "origin2 -"
+same "the snapshot's extents are free again" "$("$V" vgs --noheadings -o vg_free_count vsnap | tr -d ' ')" \
+	"$((PECOUNT - 4))"
 
 # ---------------------------------------------------------------- full metadata area
 # Each LV carries 8 tags of 1,000 characters so that a handful fill vgm's
