@@ -58,7 +58,7 @@ libvolmgr/libvolmgr.a: $(MD_OBJ) $(LIB_OBJ)
 $(LIBSO): $(MD_OBJ) $(LIB_OBJ) libvolmgr/libvolmgr.sym
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=libvolmgr/libvolmgr.sym \
-		-Wl,-z,defs -o $@ $(MD_OBJ) $(LIB_OBJ) $(LDFLAGS) $(LIBS_LIB) -lm
+		-Wl,-z,defs -o $@ $(MD_OBJ) $(LIB_OBJ) $(LDFLAGS) $(LIBS_LIB)
 
 libvolmgr/libvolmgr.so: $(LIBSO)
 	$(Q)ln -sf $(SONAME) $@
@@ -67,7 +67,7 @@ libvolmgr/libvolmgr.so: $(LIBSO)
 # `make install` relinks it without one.
 tools/volmgr: $(TOOL_OBJ) $(LIBSO)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $(TOOL_OBJ) -Llibvolmgr -l:$(SONAME) -Wl,-rpath,'$$ORIGIN/../libvolmgr' $(LDFLAGS) -lm
+	$(Q)$(CC) -o $@ $(TOOL_OBJ) -Llibvolmgr -l:$(SONAME) -Wl,-rpath,'$$ORIGIN/../libvolmgr' $(LDFLAGS)
 
 libvolmgr/volmgr.pc: libvolmgr/volmgr.pc.in Makefile
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCDIR@|$(INCDIR)|;s|@VERSION@|$(VERSION)|' $< > $@
@@ -114,7 +114,7 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvolmgr.so
 	install -m 0644 libvolmgr/volmgr.h $(DESTDIR)$(INCDIR)/volmgr.h
 	install -m 0644 libvolmgr/volmgr.pc $(DESTDIR)$(PCDIR)/volmgr.pc
-	$(CC) -o $(DESTDIR)$(SBINDIR)/volmgr $(TOOL_OBJ) -Llibvolmgr -l:$(SONAME) $(LDFLAGS) -lm
+	$(CC) -o $(DESTDIR)$(SBINDIR)/volmgr $(TOOL_OBJ) -Llibvolmgr -l:$(SONAME) $(LDFLAGS)
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	for c in $$(tools/volmgr --commands); do ln -sf $(SBINDIR)/volmgr $(DESTDIR)$(LVMLINKDIR)/$$c; done

@@ -603,9 +603,6 @@ int vm_vg_commit(vm_vg *vg)
 		return vm_err(ctx, -EPERM, "volume group %s is open read-only", md->name);
 	if (vg->removed)
 		return commit_remove(vg);
-	if (vmf_vg_validate(md, err))
-		return vm_err(ctx, -EINVAL, "volume group %s: refusing to write inconsistent metadata: %s",
-			      md->name, err);
 	/* Names and hints as lvm2 writes them: pv0..pvN by position, current paths. */
 	for (uint32_t i = 0; i < md->npv; i++) {
 		char name[16];
@@ -617,6 +614,9 @@ int vm_vg_commit(vm_vg *vg)
 		    !(md->pvs[i].device = vmf_strdup(md, d->path)))
 			return -ENOMEM;
 	}
+	if (vmf_vg_validate(md, err))
+		return vm_err(ctx, -EINVAL, "volume group %s: refusing to write inconsistent metadata: %s",
+			      md->name, err);
 	uint64_t seqno = vg->disk_seqno + 1;
 	md->seqno = seqno;
 	md->creation_host = hostname();

@@ -18,17 +18,6 @@ static int size_arg(const struct opts *o, const char *what, const char *s, char 
 	return 0;
 }
 
-static void human(uint64_t v, char *b, size_t n)
-{
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double x = (double)v;
-	int i = 0;
-	while (x >= 1024 && i < 6) {
-		x /= 1024;
-		i++;
-	}
-	snprintf(b, n, "%.2f %s", x, u[i]);
-}
 
 /* Activation needs device-mapper, which this version does not drive yet. */
 static int check_activate(const struct opts *o, bool *want)
@@ -566,8 +555,8 @@ int cmd_lvresize(vm_ctx *ctx, struct opts *o)
 		goto out;
 	}
 	char from[32], to[32];
-	human(cur * vm_vg_extent_size(vg), from, sizeof(from));
-	human(target * vm_vg_extent_size(vg), to, sizeof(to));
+	fmt_human(cur * vm_vg_extent_size(vg), from, sizeof(from));
+	fmt_human(target * vm_vg_extent_size(vg), to, sizeof(to));
 	if (target < cur && !o->force) {
 		fprintf(stderr, "  WARNING: Reducing logical volume %s/%s to %s. THIS MAY DESTROY YOUR DATA.\n",
 			vgname, lvname, to);
@@ -584,7 +573,7 @@ int cmd_lvresize(vm_ctx *ctx, struct opts *o)
 		r = fail(ctx, r);
 		goto out;
 	}
-	human(vm_lv_extents(lv) * vm_vg_extent_size(vg), to, sizeof(to));
+	fmt_human(vm_lv_extents(lv) * vm_vg_extent_size(vg), to, sizeof(to));
 	say(o, "Size of logical volume %s/%s changed from %s (%" PRIu64 " extents) to %s (%" PRIu64
 	    " extents).", vgname, lvname, from, cur, to, vm_lv_extents(lv));
 	say(o, "Logical volume %s/%s successfully resized.", vgname, lvname);

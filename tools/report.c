@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -396,28 +395,35 @@ static int parse_units(const char *s, struct units *u)
 	return 0;
 }
 
+/*
+ * v / div to two decimals, rounded to the nearest; with @mark, a '<' says
+ * the value shown is above the real one, as lvm2 prints it.
+ */
+static void fmt_div(char *b, size_t n, uint64_t v, uint64_t div, bool mark, const char *sfx)
+{
+	unsigned __int128 h = ((unsigned __int128)v * 100 + div / 2) / div;
+	bool above = h * div > (unsigned __int128)v * 100;
+	snprintf(b, n, "%s%llu.%02llu%s", mark && above ? "<" : "", (unsigned long long)(h / 100),
+		 (unsigned long long)(h % 100), sfx);
+}
+
 static void fmt_size(uint64_t v, const struct units *u, char *b, size_t n)
 {
 	static const char lower[] = "bkmgtpe";
 	char unit = u->unit;
-	double base = 1024;
-	if (unit == 'h' || unit == 'H') {
-		base = unit == 'H' ? 1000 : 1024;
+	bool human = unit == 'h' || unit == 'H';
+	if (human) {
+		uint64_t base = unit == 'H' ? 1000 : 1024, x = v;
 		int i = 0;
-		double x = (double)v;
 		while (x >= base && i < 6) {
 			x /= base;
 			i++;
 		}
-		unit = i ? lower[i] : (v ? 'm' : 'm');
-		if (!i) {
-			/* lvm2 prints small sizes in MiB too: 0 as "0 " */
-			if (!v) {
-				snprintf(b, n, "0 ");
-				return;
-			}
-			unit = 'k';
+		if (!v) {
+			snprintf(b, n, "0 ");         /* lvm2 prints an empty size so */
+			return;
 		}
+		unit = i ? lower[i] : 'k';
 		if (u->unit == 'H')
 			unit = (char)(unit - 32);
 	}
@@ -430,14 +436,24 @@ static void fmt_size(uint64_t v, const struct units *u, char *b, size_t n)
 		return;
 	}
 	bool si = unit >= 'A' && unit <= 'Z';
-	const char *p = strchr(lower, si ? unit + 32 : unit);
-	double div = pow(si ? 1000 : base, (double)(p - lower));
-	double x = (double)v / div;
-	/* nearest at two decimals; in human units a '<' says the real value is below it */
-	double rounded = floor(x * 100 + 0.5) / 100;
-	bool inexact = rounded > x && (u->unit == 'h' || u->unit == 'H');
+	int exp = (int)(strchr(lower, si ? unit + 32 : unit) - lower);
+	uint64_t div = 1;
+	for (int i = 0; i < exp; i++)
+		div *= si ? 1000 : 1024;
 	char sfx[2] = { u->suffix ? unit : 0, 0 };
-	snprintf(b, n, "%s%.2f%s", inexact ? "<" : "", rounded, sfx);
+	fmt_div(b, n, v, div, human, sfx);
+}
+
+void fmt_human(uint64_t v, char *b, size_t n)
+{
+	static const char *const u[] = { " B", " KiB", " MiB", " GiB", " TiB", " PiB", " EiB" };
+	uint64_t div = 1;
+	int i = 0;
+	while (v / div >= 1024 && i < 6) {
+		div *= 1024;
+		i++;
+	}
+	fmt_div(b, n, v, div, true, u[i]);
 }
 
 /* ---------------------------------------------------------------- rows */
@@ -474,6 +490,10 @@ static int add_row(struct table *t, const struct row *r)
 		t->plen = 1;
 	for (size_t i = 0; i < t->nf; i++) {
 		const struct field *f = t->f[i];
+		if (f->str == s_empty) {
+			c[i] = (struct cell){ 0 };
+			continue;
+		}
 		if (f->type == T_STR) {
 			f->str(r, buf, sizeof(buf), t->o);
 			c[i].numeric = false;
@@ -594,24 +614,40 @@ static void print_table(struct table *t, enum report_kind kind)
 		}
 		putchar('\n');
 	}
-	static const char spaces[] = "                                                                ";
-	size_t seplen = strlen(sep);
-	for (size_t r = 0; r < t->nrows; r++) {
-		fwrite("  ", 1, 2, stdout);
+	/* one write per row: a 10,000-LV report has 120,000 cells */
+	size_t seplen = strlen(sep), linecap = 4096;
+	char *line = malloc(linecap);
+	for (size_t r = 0; line && r < t->nrows; r++) {
+		size_t at = 0;
+		line[at++] = ' ';
+		line[at++] = ' ';
 		for (size_t i = 0; i < t->nf; i++) {
 			const struct cell *c = &t->cells[r * t->nf + i];
 			size_t pad = align && w[i] > c->len ? w[i] - c->len : 0;
-			bool right = t->f[i]->type != T_STR;
-			if (i)
-				fwrite(sep, 1, seplen, stdout);
-			for (size_t k = pad; right && k; k -= k > 64 ? 64 : k)
-				fwrite(spaces, 1, k > 64 ? 64 : k, stdout);
-			fwrite(t->pool + c->off, 1, c->len, stdout);
-			for (size_t k = pad; !right && k; k -= k > 64 ? 64 : k)
-				fwrite(spaces, 1, k > 64 ? 64 : k, stdout);
+			if (at + seplen + pad + c->len + 2 > linecap) {
+				char *nl = realloc(line, linecap = (at + seplen + pad + c->len + 2) * 2);
+				if (!nl)
+					break;
+				line = nl;
+			}
+			if (i) {
+				memcpy(line + at, sep, seplen);
+				at += seplen;
+			}
+			if (t->f[i]->type != T_STR) {
+				memset(line + at, ' ', pad);
+				at += pad;
+				pad = 0;
+			}
+			memcpy(line + at, t->pool + c->off, c->len);
+			at += c->len;
+			memset(line + at, ' ', pad);
+			at += pad;
 		}
-		putchar('\n');
+		line[at++] = '\n';
+		fwrite(line, 1, at, stdout);
 	}
+	free(line);
 	free(w);
 }
 
@@ -897,19 +933,6 @@ bad:
 
 /* ---------------------------------------------------------------- display */
 
-static void human(uint64_t v, char *b, size_t n)
-{
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double x = (double)v;
-	int i = 0;
-	while (x >= 1024 && i < 6) {
-		x /= 1024;
-		i++;
-	}
-	double r = floor(x * 100 + 0.5) / 100;
-	bool inexact = r > x;
-	snprintf(b, n, "%s%.2f %s", inexact ? "<" : "", r, u[i]);
-}
 
 static void display_pv(vm_pv *pv)
 {
@@ -918,11 +941,11 @@ static void display_pv(vm_pv *pv)
 	printf("  --- Physical volume ---\n");
 	printf("  PV Name               %s\n", vm_pv_device(pv));
 	printf("  VG Name               %s\n", vm_pv_vg_name(pv));
-	human(vm_pv_dev_size(pv), s1, sizeof(s1));
+	fmt_human(vm_pv_dev_size(pv), s1, sizeof(s1));
 	printf("  PV Size               %s\n", s1);
 	printf("  Allocatable           %s\n", *vm_pv_vg_name(pv) ? "yes" : "NO");
 	uint64_t pe = vm_pv_pe_count(pv);
-	printf("  PE Size               %s\n", pe ? (human(vm_pv_size(pv) / pe, s2, sizeof(s2)), s2) : "0");
+	printf("  PE Size               %s\n", pe ? (fmt_human(vm_pv_size(pv) / pe, s2, sizeof(s2)), s2) : "0");
 	printf("  Total PE              %" PRIu64 "\n", pe);
 	printf("  Free PE               %" PRIu64 "\n", pe - vm_pv_pe_alloc_count(pv));
 	printf("  Allocated PE          %" PRIu64 "\n", vm_pv_pe_alloc_count(pv));
@@ -944,14 +967,14 @@ static void display_vg(vm_vg *vg)
 	printf("  Cur LV                %zu\n", vm_vg_lv_count(vg));
 	printf("  Open LV               0\n");
 	printf("  Cur PV                %zu\n", vm_vg_pv_count(vg));
-	human(ec * es, s, sizeof(s));
+	fmt_human(ec * es, s, sizeof(s));
 	printf("  VG Size               %s\n", s);
-	human(es, s, sizeof(s));
+	fmt_human(es, s, sizeof(s));
 	printf("  PE Size               %s\n", s);
 	printf("  Total PE              %" PRIu64 "\n", ec);
-	human((ec - fc) * es, s, sizeof(s));
+	fmt_human((ec - fc) * es, s, sizeof(s));
 	printf("  Alloc PE / Size       %" PRIu64 " / %s\n", ec - fc, s);
-	human(fc * es, s, sizeof(s));
+	fmt_human(fc * es, s, sizeof(s));
 	printf("  Free  PE / Size       %" PRIu64 " / %s\n", fc, s);
 	printf("  VG UUID               %s\n\n", u);
 }
@@ -973,7 +996,7 @@ static void display_lv(vm_lv *lv)
 	printf("  LV Write Access        read/write\n");
 	printf("  LV Creation host, time %s, %s\n", vm_lv_creation_host(lv), when);
 	printf("  LV Status              NOT available\n");
-	human(vm_lv_size(lv), s, sizeof(s));
+	fmt_human(vm_lv_size(lv), s, sizeof(s));
 	printf("  LV Size                %s\n", s);
 	printf("  Current LE             %" PRIu64 "\n", vm_lv_extents(lv));
 	printf("  Segments               %zu\n", vm_lv_seg_count(lv));

@@ -48,6 +48,7 @@ int report_run(vm_ctx *ctx, struct opts *o, enum report_kind kind);
 int display_run(vm_ctx *ctx, struct opts *o, enum report_kind kind);
 int parse_lv_arg(const char *arg, char *vg, char *lv);  /* "VG/LV" or "/dev/VG/LV" */
 const char *const *report_field_names(void);
+void fmt_human(uint64_t bytes, char *buf, size_t len);   /* "1.50 GiB", "<2.00 MiB" */
 
 /* commands */
 int cmd_pvcreate(vm_ctx *, struct opts *);
