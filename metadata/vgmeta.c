@@ -808,7 +808,11 @@ int vmf_vg_pvmaps(const struct vmf_vg *vg, struct vmf_pvmap **out, char *err)
 	}
 	for (uint32_t p = 0; p < vg->npv && !r; p++) {
 		struct vmf_pvmap *pm = &m[p];
-		if (pm->n > 1)
+		/* LVs made one after another are usually in order already */
+		bool sorted = true;
+		for (uint32_t i = 1; i < pm->n && sorted; i++)
+			sorted = pm->used[i - 1].start <= pm->used[i].start;
+		if (!sorted)
 			qsort(pm->used, pm->n, sizeof(*pm->used), range_cmp);
 		uint32_t w = 0;
 		for (uint32_t i = 0; i < pm->n; i++) {
