@@ -84,7 +84,7 @@ check-cli: all
 
 tests/fuzz/fuzz_metadata: tests/fuzz/fuzz_metadata.c $(MD_SRC) $(wildcard metadata/*.h)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)clang -std=gnu17 -g -O1 -Imetadata -fsanitize=fuzzer,address,undefined -o $@ $< $(MD_SRC)
+	$(Q)clang -std=gnu17 -g -O1 -Wall -Wextra -Werror -Imetadata -fsanitize=fuzzer,address,undefined -o $@ $< $(MD_SRC)
 
 check-fuzz: tests/fuzz/fuzz_metadata
 	$(Q)tests/fuzz/run $(FUZZ_SECONDS)

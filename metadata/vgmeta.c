@@ -998,7 +998,10 @@ static void export_seg(struct vmt_buf *b, const struct vmf_vg *vg, const struct 
 		out_quoted(b, vg->pvs[s->stripes[k].pv].name);
 		out(b, ", ", 2);
 		put_u64(b, s->stripes[k].pe);
-		out(b, ",\n" + (k + 1 == s->stripe_count), 2 - (k + 1 == s->stripe_count));
+		if (k + 1 < s->stripe_count)
+			out(b, ",\n", 2);
+		else
+			out(b, "\n", 1);
 	}
 	out_indent(b, 4);
 	out(b, "]\n", 2);
