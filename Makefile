@@ -89,8 +89,9 @@ tests/fuzz/fuzz_metadata: tests/fuzz/fuzz_metadata.c $(MD_SRC) $(wildcard metada
 check-fuzz: tests/fuzz/fuzz_metadata
 	$(Q)tests/fuzz/run $(FUZZ_SECONDS)
 
-check-man:
+check-man: tools/volmgr
 	$(Q)man/check
+	$(Q)man/check --options
 
 deps:
 	$(Q)tests/deps

@@ -136,7 +136,8 @@ int cmd_vgcreate(vm_ctx *ctx, struct opts *o)
 	return r;
 }
 
-int cmd_vgextend(vm_ctx *ctx, struct opts *o)
+/* vgextend and vgreduce: VG PV..., one change, one commit. */
+static int vg_devices(vm_ctx *ctx, struct opts *o, int (*change)(vm_vg *, const char *const *, size_t))
 {
 	vm_vg *vg;
 	int r;
@@ -144,32 +145,25 @@ int cmd_vgextend(vm_ctx *ctx, struct opts *o)
 		return usage_error(o, "need a volume group name and at least one device");
 	if ((r = vm_vg_open(ctx, o->argv[0], VM_VG_WRITE, &vg)))
 		return fail(ctx, r);
-	if (!(r = vm_vg_extend(vg, (const char *const *)o->argv + 1, o->argc - 1)))
+	if (!(r = change(vg, (const char *const *)o->argv + 1, o->argc - 1)))
 		r = vm_vg_commit(vg);
+	vm_vg_free(vg);
+	return r ? fail(ctx, r) : 0;
+}
+
+int cmd_vgextend(vm_ctx *ctx, struct opts *o)
+{
+	int r = vg_devices(ctx, o, vm_vg_extend);
 	if (!r)
 		say(o, "Volume group \"%s\" successfully extended", o->argv[0]);
-	else
-		r = fail(ctx, r);
-	vm_vg_free(vg);
 	return r;
 }
 
 int cmd_vgreduce(vm_ctx *ctx, struct opts *o)
 {
-	vm_vg *vg;
-	int r;
-	if (o->argc < 2)
-		return usage_error(o, "need a volume group name and at least one device");
-	if ((r = vm_vg_open(ctx, o->argv[0], VM_VG_WRITE, &vg)))
-		return fail(ctx, r);
-	if (!(r = vm_vg_reduce(vg, (const char *const *)o->argv + 1, o->argc - 1)))
-		r = vm_vg_commit(vg);
-	if (!r)
-		for (int i = 1; i < o->argc; i++)
-			say(o, "Removed \"%s\" from volume group \"%s\"", o->argv[i], o->argv[0]);
-	else
-		r = fail(ctx, r);
-	vm_vg_free(vg);
+	int r = vg_devices(ctx, o, vm_vg_reduce);
+	for (int i = 1; !r && i < o->argc; i++)
+		say(o, "Removed \"%s\" from volume group \"%s\"", o->argv[i], o->argv[0]);
 	return r;
 }
 

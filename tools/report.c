@@ -95,49 +95,16 @@ STR(s_lv_host, vm_lv_creation_host(r->lv))
 STR(s_lv_alloc, vm_lv_alloc(r->lv))
 STR(s_lv_active, "")
 
-static void s_pv_uuid(const struct row *r, char *b, size_t n, const struct opts *o)
-{
-	char u[39];
-	vm_pv_uuid(r->pv, u);
-	snprintf(b, n, "%s", u);
-}
-
-static void s_vg_uuid(const struct row *r, char *b, size_t n, const struct opts *o)
-{
-	char u[39] = "";
-	if (r->vg)
-		vm_vg_uuid(r->vg, u);
-	snprintf(b, n, "%s", u);
-}
-
-static void s_lv_uuid(const struct row *r, char *b, size_t n, const struct opts *o)
-{
-	char u[39];
-	vm_lv_uuid(r->lv, u);
-	snprintf(b, n, "%s", u);
-}
-
-static void s_pv_attr(const struct row *r, char *b, size_t n, const struct opts *o)
-{
-	char a[4];
-	vm_pv_attr(r->pv, a);
-	snprintf(b, n, "%s", a);
-}
-
-static void s_vg_attr(const struct row *r, char *b, size_t n, const struct opts *o)
-{
-	char a[7] = "";
-	if (r->vg)
-		vm_vg_attr(r->vg, a);
-	snprintf(b, n, "%s", a);
-}
-
-static void s_lv_attr(const struct row *r, char *b, size_t n, const struct opts *o)
-{
-	char a[11];
-	vm_lv_attr(r->lv, a);
-	snprintf(b, n, "%s", a);
-}
+/* Fields the library fills into a fixed-size buffer (uuids, attributes). */
+#define FILL(fname, size, cond, call) \
+	static void fname(const struct row *r, char *b, size_t n, const struct opts *o) \
+	{ char a[size] = ""; (void)o; if (cond) call; snprintf(b, n, "%s", a); }
+FILL(s_pv_uuid, 39, 1, vm_pv_uuid(r->pv, a))
+FILL(s_vg_uuid, 39, r->vg, vm_vg_uuid(r->vg, a))
+FILL(s_lv_uuid, 39, 1, vm_lv_uuid(r->lv, a))
+FILL(s_pv_attr, 4, 1, vm_pv_attr(r->pv, a))
+FILL(s_vg_attr, 7, r->vg, vm_vg_attr(r->vg, a))
+FILL(s_lv_attr, 11, 1, vm_lv_attr(r->lv, a))
 
 static void s_lv_path(const struct row *r, char *b, size_t n, const struct opts *o)
 {

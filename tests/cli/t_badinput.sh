@@ -232,6 +232,12 @@ bad "vgextend with /dev/nonexistent" "$V" vgextend vg /dev/nonexistent
 bad "pvcreate on a regular file" "$V" pvcreate "$PLAIN"
 bad "vgextend with a regular file" "$V" vgextend vg "$PLAIN"
 bad "lvcreate on a PV of another VG" "$V" lvcreate -l 1 -n x vg "$D5"
+# Outside the device list, the two cases above are refused before the device
+# is even opened; inside it, for what they are.
+refused "pvcreate on a regular file in the device list" "not a block device" \
+	env VOLMGR_DEVICES="$VOLMGR_DEVICES,$PLAIN" "$V" pvcreate "$PLAIN"
+refused "pvcreate /dev/nonexistent in the device list" "/dev/nonexistent: cannot open" \
+	"$V" pvcreate --devices "$VOLMGR_DEVICES,/dev/nonexistent" /dev/nonexistent
 
 # ---------------------------------------------------------------- conflicts
 bad "lvcreate a duplicate LV name" "$V" lvcreate -l 1 -n lv1 vg
@@ -376,6 +382,14 @@ same "lvcreate -l 3 -i 2: 4 extents" "$("$V" lvs --noheadings -o seg_size_pe vg/
 # pvcreate -f wipes a file-system signature without asking, as lvm2's does.
 ok "pvcreate -f on ext4 (no terminal)" "$V" pvcreate -f "$D4"
 same "pvcreate -f wiped ext4" "$(blkid -p -o value -s TYPE "$D4")" "LVM2_member"
+same "pvs -o vg_attr of a PV in no VG: empty" "$("$V" pvs --noheadings -o pv_name,vg_attr "$D4" 2>&1 | xargs)" "$D4"
+
+# -vv: the debug messages go to standard error, never into a report.
+same "vgs -vv: standard output holds the report alone" \
+	"$("$V" vgs -vv --noheadings -o vg_name --devices "$D5,/dev/nonexistent" 2>/dev/null)" "  vgm"
+err=$("$V" vgs -vv --noheadings -o vg_name --devices "$D5,/dev/nonexistent" 2>&1 > /dev/null)
+if [[ $err == *"/dev/nonexistent: cannot open"* ]]; then pass "vgs -vv: debug messages on standard error"
+else failed "vgs -vv: no debug message on standard error: $err"; fi
 
 # The snapshot itself is an LV of a type volmgr does not handle: volmgr
 # removes it by the name of its hidden LV (lvm2 names it by its COW and

@@ -8,11 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 
 setup_loops 3 256
-# Run a private copy of the build: a rebuild during the test must not hit it.
-mkdir -p "$TESTDIR/build/tools" "$TESTDIR/build/libvolmgr"
-cp "$V" "$TESTDIR/build/tools/" && cp -L "$TOP/libvolmgr/libvolmgr.so.1" "$TESTDIR/build/libvolmgr/" ||
-	{ echo "cannot copy the build"; exit 1; }
-V=$TESTDIR/build/tools/volmgr
 
 fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
 flt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }

@@ -15,11 +15,6 @@
 . "$(dirname "$0")/lib.sh"
 
 setup_loops 3 64
-# Run a private copy of the build: a rebuild during the test must not hit it.
-mkdir -p "$TESTDIR/build/tools" "$TESTDIR/build/libvolmgr"
-cp "$V" "$TESTDIR/build/tools/" && cp -L "$TOP/libvolmgr/libvolmgr.so.1" "$TESTDIR/build/libvolmgr/" ||
-	{ echo "cannot copy the build"; exit 1; }
-V=$TESTDIR/build/tools/volmgr
 SHIM=$TESTDIR/crashwrite.so
 cc -shared -fPIC -O2 -o "$SHIM" "$TOP/tests/cli/crashwrite.c" -ldl || { echo "cannot build crashwrite.so"; exit 1; }
 HEAD_MB=16          # every metadata write falls in the first 8 MiB (pe_start)

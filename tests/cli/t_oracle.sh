@@ -93,6 +93,12 @@ ok "a: lvextend $LA again" "$V" lvextend -l +2 "$A/$LA" "$D3"
 ok "a: lvextend st2 (-i 2)" "$V" lvextend -l +2 "$A/st2"
 same "a: $LA has 3 segments" "$(segs "$A/$LA")" 3
 check "a2 linear, striped, multi-segment" "$A"
+# Ids volmgr generates use lvm2's 62 characters, never '!' or '#' (with 11
+# ids of 32 characters, a 64-character alphabet would show one almost surely).
+IDS=$("$V" pvs --noheadings -o pv_uuid "$D1" "$D2" "$D3"; "$V" vgs --noheadings -o vg_uuid "$A"
+	"$V" lvs --noheadings -o lv_uuid "$A")
+same "a: volmgr's ids use [0-9a-zA-Z] only" \
+	"$(printf '%s\n' $IDS | grep -Evc '^[0-9a-zA-Z]{6}(-[0-9a-zA-Z]{4}){5}-[0-9a-zA-Z]{6}$')" 0
 
 ok "a: lvchange --addtag" "$V" lvchange --addtag t2 --addtag a+b.c_d-e "$A/$LA"
 ok "a: lvchange --addtag on st3" "$V" lvchange --addtag z/y=x "$A/st3"
@@ -143,6 +149,20 @@ lvm2 lvextend -l +1 "$B/$LB"
 lvm2 lvextend -l +2 "$B/str"
 same "b: $LB has 3 segments" "$(segs "$B/$LB")" 3
 check "b1 as lvm2 built it" "$B"
+
+# The VG's allocation policy in vg_attr (5th character: 'l' for cling), and
+# an explicit --alloc recorded in the LV, "normal" too, as lvm2 does.
+for pol in cling contiguous anywhere normal; do
+	lvm2 vgchange --alloc "$pol" "$B"
+	same_report "b: VG policy $pol" cat vgs -o vg_name,vg_attr "$B"
+done
+ok "b: volmgr lvcreate --alloc normal" "$V" lvcreate -n alloc-n -l 1 --alloc normal "$B"
+lvm2 lvcreate -an -Zn -n alloc-n2 -l 1 --alloc normal "$B"
+same "b: volmgr records --alloc normal as lvm2 does" \
+	"$(lvs --noheadings -o lv_name,lv_allocation_policy "$B/alloc-n" "$B/alloc-n2" 2>/dev/null | xargs)" \
+	"alloc-n normal alloc-n2 normal"
+same_report "b: --alloc normal" mask_col2 lvs -o lv_name,lv_attr,lv_allocation_policy "$B/alloc-n" "$B/alloc-n2"
+lvm2 lvremove -f "$B/alloc-n" "$B/alloc-n2"
 
 ok "b: volmgr lvcreate" "$V" lvcreate -n new-1 -l 2 --addtag n+1 "$B"
 check "b2 volmgr lvcreate" "$B"
