@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +98,10 @@ static bool dev_accepted(vm_ctx *ctx, const char *path)
 		}
 		return false;
 	}
+	/* a link (/dev/mapper/x, /dev/disk/by-id/...) is judged by the device it names */
+	char canon[PATH_MAX];
+	if (realpath(path, canon))
+		path = canon;
 	if (!ctx->scan_lvs && !strncmp(path, "/dev/dm-", 8))
 		return false;
 	for (size_t i = 0; i < ctx->nfilter; i++)
@@ -204,7 +209,7 @@ int dev_wipe_signatures(vm_ctx *ctx, int fd, const char *path, bool force, bool 
 		if (type && !strcmp(type, "LVM2_member"))
 			continue;
 		if (!force) {
-			r = vm_err(ctx, -EEXIST, "%s: %s signature found at offset %s; use -f to wipe it",
+			r = vm_err(ctx, -EEXIST, "%s: %s signature found at offset %s (pvcreate -f wipes it)",
 				   path, type ? type : "unknown", off ? off : "?");
 			break;
 		}

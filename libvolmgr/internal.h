@@ -150,7 +150,8 @@ int lock_vg(vm_ctx *ctx, const char *vgname, bool exclusive, int *fd);
 void id_new(char id[VMF_ID_LEN]);
 int pv_write_label(vm_ctx *ctx, int fd, struct vm_dev *d);
 int pv_write_mda_header(vm_ctx *ctx, int fd, struct vm_dev *d, uint32_t i);
-int pv_init(vm_ctx *ctx, const char *path, const struct vm_pvcreate_params *p, bool need_orphan_lock);
+/* Make @path a PV (the caller holds the orphan lock and has scanned); @dry: check only. */
+int pv_init(vm_ctx *ctx, const char *path, const struct vm_pvcreate_params *p, bool check_vg, bool dry);
 
 /* vg.c */
 struct vmf_pvmap *vg_maps(vm_vg *vg);

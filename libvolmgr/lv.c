@@ -25,6 +25,60 @@ static int known(vm_lv *lv, const char *what)
 	return 0;
 }
 
+/*
+ * An LV that a segment of another type names (a snapshot's origin or COW,
+ * a thin pool, a RAID leg ...) cannot go or change its name: volmgr does not
+ * know those segments well enough to update them. Returns the user, or NULL.
+ */
+
+/* Does a segment of a type volmgr does not handle name @name? */
+static bool seg_names(const struct vmf_seg *s, const char *name)
+{
+	/* string keys of lvm2's segment types that hold settings, not LV names */
+	static const char *const settings[] = { "type", "discards", "cache_mode", "policy", "mode",
+						"vdo_write_policy", "integrity_mode" };
+	if (!s->raw)
+		return false;
+	for (const struct vmt_node *n = s->raw->child; n; n = n->next) {
+		bool setting = false;
+		for (size_t i = 0; i < sizeof(settings) / sizeof(*settings) && !setting; i++)
+			setting = !strcmp(n->key, settings[i]);
+		if (setting)
+			continue;
+		if (n->type == VMT_STR && !strcmp(n->str, name))
+			return true;
+		for (const struct vmt_node *e = n->type == VMT_ARRAY ? n->child : NULL; e; e = e->next)
+			if (e->type == VMT_STR && !strcmp(e->str, name))
+				return true;
+	}
+	return false;
+}
+
+static const char *lv_user_md(const struct vmf_vg *md, const struct vmf_lv *lv)
+{
+	for (uint32_t l = 0; l < md->nlv; l++) {
+		const struct vmf_lv *o = md->lvs[l];
+		for (uint32_t s = 0; o != lv && o->unknown && s < o->nseg; s++)
+			if (seg_names(&o->segs[s], lv->name))
+				return o->name;
+	}
+	return NULL;
+}
+
+static const char *lv_user(const vm_lv *lv)
+{
+	return lv_user_md(lv->vg->md, lv->md);
+}
+
+static int in_use(vm_lv *lv, const char *what)
+{
+	const char *user = lv_user(lv);
+	if (user)
+		return vm_err(lv->vg->ctx, -EBUSY, "%s/%s is used by %s/%s; it cannot be %s",
+			      lv->vg->md->name, lv->md->name, lv->vg->md->name, user, what);
+	return 0;
+}
+
 /* PV list -> mask over vg->md->pvs. */
 static int pv_mask(vm_vg *vg, const char *const *pvs, size_t npvs, bool **out)
 {
@@ -208,6 +262,8 @@ int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc, const char *c
 		return vm_err(ctx, -EALREADY, "%s/%s already has %" PRIu64 " extents", vg->md->name, m->name,
 			      cur);
 	if (extents < cur) {
+		if ((r = in_use(lv, "reduced")))
+			return r;
 		alloc_reduce(vg, m, extents);
 		return 0;
 	}
@@ -220,38 +276,31 @@ int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc, const char *c
 }
 
 /*
- * An LV that a segment of another type names (a snapshot's origin or COW,
- * a thin pool, a RAID leg ...) cannot go or change its name: volmgr does not
- * know those segments well enough to update them. Returns the user, or NULL.
+ * Removing an LV of another type (a snapshot, a thin pool ...) also removes
+ * the hidden LVs that only it used (the COW, the pool's data and metadata),
+ * as lvm2 does: nothing is left behind holding extents.
  */
-static const char *lv_user(const vm_lv *lv)
+static void remove_md(struct vmf_vg *md, struct vmf_lv *lv, int depth)
 {
-	const struct vmf_vg *md = lv->vg->md;
-	const char *name = lv->md->name;
-	for (uint32_t l = 0; l < md->nlv; l++) {
-		const struct vmf_lv *o = md->lvs[l];
-		for (uint32_t s = 0; o != lv->md && o->unknown && s < o->nseg; s++) {
-			if (!o->segs[s].raw)
-				continue;
-			for (const struct vmt_node *n = o->segs[s].raw->child; n; n = n->next) {
-				if (n->type == VMT_STR && !strcmp(n->str, name))
-					return o->name;
-				for (const struct vmt_node *e = n->type == VMT_ARRAY ? n->child : NULL; e; e = e->next)
-					if (e->type == VMT_STR && !strcmp(e->str, name))
-						return o->name;
+	struct vmf_lv *victim[8];
+	size_t nv = 0;
+	for (uint32_t l = 0; lv->unknown && l < md->nlv && nv < 8; l++) {
+		struct vmf_lv *o = md->lvs[l];
+		if (o == lv || vmf_strlist_has(&o->status, "VISIBLE"))
+			continue;
+		for (uint32_t s = 0; s < lv->nseg; s++)
+			if (seg_names(&lv->segs[s], o->name)) {
+				victim[nv++] = o;
+				break;
 			}
-		}
 	}
-	return NULL;
-}
-
-static int in_use(vm_lv *lv, const char *what)
-{
-	const char *user = lv_user(lv);
-	if (user)
-		return vm_err(lv->vg->ctx, -EBUSY, "%s/%s is used by %s/%s; it cannot be %s",
-			      lv->vg->md->name, lv->md->name, lv->vg->md->name, user, what);
-	return 0;
+	vmf_vg_del_lv(md, lv);
+	if (lv->priv)
+		((vm_lv *)lv->priv)->md = NULL;
+	lv->priv = NULL;
+	for (size_t i = 0; i < nv && depth < 8; i++)
+		if (!lv_user_md(md, victim[i]))
+			remove_md(md, victim[i], depth + 1);
 }
 
 int vm_lv_remove(vm_lv *lv)
@@ -259,9 +308,31 @@ int vm_lv_remove(vm_lv *lv)
 	int r;
 	if ((r = writable(lv->vg)) || (r = in_use(lv, "removed")))
 		return r;
-	vmf_vg_del_lv(lv->vg->md, lv->md);
-	lv->md->priv = NULL;
+	remove_md(lv->vg->md, lv->md, 0);
 	vg_changed(lv->vg);
+	return 0;
+}
+
+int vm_vg_remove_lvs(vm_vg *vg)
+{
+	struct vmf_vg *md = vg->md;
+	int r;
+	if ((r = writable(vg)))
+		return r;
+	/* each pass removes what nothing uses any more; a cycle would stop it */
+	for (bool progress = true; progress && md->nlv;) {
+		progress = false;
+		for (uint32_t l = md->nlv; l-- > 0;) {
+			if (l >= md->nlv || lv_user_md(md, md->lvs[l]))
+				continue;
+			remove_md(md, md->lvs[l], 0);
+			progress = true;
+		}
+	}
+	vg_changed(vg);
+	if (md->nlv)
+		return vm_err(vg->ctx, -EBUSY, "volume group %s: %s/%s could not be removed: its users refer "
+			      "to each other", md->name, md->name, md->lvs[0]->name);
 	return 0;
 }
 
@@ -270,7 +341,7 @@ int vm_lv_rename(vm_lv *lv, const char *new_name)
 	vm_vg *vg = lv->vg;
 	char err[VMF_ERRLEN];
 	int r;
-	if ((r = writable(vg)) || (r = in_use(lv, "renamed")))
+	if ((r = writable(vg)) || (r = known(lv, "renamed")) || (r = in_use(lv, "renamed")))
 		return r;
 	if (vmf_lv_name_check(new_name, err))
 		return vm_err(vg->ctx, -EINVAL, "invalid logical volume name: %s", err);
@@ -288,7 +359,7 @@ int vm_lv_add_tag(vm_lv *lv, const char *tag)
 {
 	char err[VMF_ERRLEN];
 	int r;
-	if ((r = writable(lv->vg)))
+	if ((r = writable(lv->vg)) || (r = known(lv, "tagged")))
 		return r;
 	if (vmf_tag_check(tag, err))
 		return vm_err(lv->vg->ctx, -EINVAL, "%s", err);
@@ -298,7 +369,7 @@ int vm_lv_add_tag(vm_lv *lv, const char *tag)
 int vm_lv_del_tag(vm_lv *lv, const char *tag)
 {
 	int r;
-	if ((r = writable(lv->vg)))
+	if ((r = writable(lv->vg)) || (r = known(lv, "tagged")))
 		return r;
 	if (!vmf_strlist_del(&lv->md->tags, tag))
 		return vm_err(lv->vg->ctx, -ENOENT, "%s/%s has no tag %s", lv->vg->md->name, lv->md->name, tag);

@@ -62,7 +62,7 @@ static uint64_t align_up(uint64_t v, uint64_t a)
  * the metadata area header (empty), flushed; then sectors 0-3 with the label
  * in sector 1, flushed. A crash before the label leaves no PV.
  */
-int pv_init(vm_ctx *ctx, const char *path, const struct vm_pvcreate_params *p, bool check_vg)
+int pv_init(vm_ctx *ctx, const char *path, const struct vm_pvcreate_params *p, bool check_vg, bool dry)
 {
 	static const struct vm_pvcreate_params defaults;
 	if (!p)
@@ -98,7 +98,8 @@ int pv_init(vm_ctx *ctx, const char *path, const struct vm_pvcreate_params *p, b
 		return vm_err(ctx, -ENOSPC, "%s: device is too small: a PV with these settings needs at least %s",
 			      path, need);
 	}
-	if ((r = dev_wipe_signatures(ctx, fd, path, p->force >= 1, p->yes))) {
+	/* a dry run only checks: signatures are found, not wiped */
+	if ((r = dev_wipe_signatures(ctx, fd, path, !dry && p->force >= 1, p->yes)) || dry) {
 		close(fd);
 		return r;
 	}
@@ -131,7 +132,7 @@ int vm_pvcreate(vm_ctx *ctx, const char *device, const struct vm_pvcreate_params
 	if ((r = lock_take(ctx, VM_ORPHAN_LOCK, true, &lk)))
 		return r;
 	if (!(r = scan_run(ctx, NULL)))
-		r = pv_init(ctx, device, p, true);
+		r = pv_init(ctx, device, p, true, false);
 	lock_drop(lk);
 	return r;
 }

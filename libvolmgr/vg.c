@@ -238,13 +238,13 @@ static int vg_claim_devices(vm_vg *vg, const char *const *paths, size_t n, struc
 		struct vm_dev *d = scan_find_dev(ctx->scan, paths[i]);
 		const char *in = d ? scan_dev_vg(ctx->scan, d) : NULL;
 		if (!d)
-			r = dev_check_allowed(ctx, paths[i]);
+			r = pv_init(ctx, paths[i], NULL, false, true);   /* would it become a PV? */
 		else if (in)
 			r = vm_err(ctx, -EBUSY, "%s: physical volume is already in volume group %s", paths[i], in);
 	}
 	for (size_t i = 0; i < n && !r; i++) {
 		if (!scan_find_dev(ctx->scan, paths[i])) {
-			if (!(r = pv_init(ctx, paths[i], NULL, false)))
+			if (!(r = pv_init(ctx, paths[i], NULL, false, false)))
 				created = true;
 		}
 	}
@@ -263,10 +263,13 @@ static int vg_claim_devices(vm_vg *vg, const char *const *paths, size_t n, struc
 		else if (in)
 			r = vm_err(ctx, -EBUSY, "%s: physical volume is already in volume group %s",
 				   paths[i], in);
-		else if (!devs[i]->nmda && !vg->md->npv && i == n - 1)
-			r = vm_err(ctx, -EINVAL, "%s: a new volume group needs a PV with a metadata area",
-				   paths[i]);
 	}
+	/* only existing PVs can lack a metadata area: nothing was written if this fails */
+	bool any_mda = vg->md->npv > 0;
+	for (size_t i = 0; i < n && !r && !any_mda; i++)
+		any_mda = devs[i]->nmda > 0;
+	if (!r && !any_mda)
+		r = vm_err(ctx, -EINVAL, "a new volume group needs at least one PV with a metadata area");
 	if (r) {
 		free(devs);
 		return r;

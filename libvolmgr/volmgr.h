@@ -198,6 +198,8 @@ int vm_lv_create(vm_vg *vg, const struct vm_lv_params *p, vm_lv **out);
 int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc,
 		 const char *const *pvs, size_t npvs);
 int vm_lv_remove(vm_lv *lv);
+/* Remove every LV of the VG, users (snapshots, thin volumes) before what they use. */
+int vm_vg_remove_lvs(vm_vg *vg);
 int vm_lv_rename(vm_lv *lv, const char *new_name);
 int vm_lv_add_tag(vm_lv *lv, const char *tag);
 int vm_lv_del_tag(vm_lv *lv, const char *tag);

@@ -421,7 +421,7 @@ int cmd_lvremove(vm_ctx *ctx, struct opts *o)
 			rc = fail(ctx, r);
 			continue;
 		}
-		/* VG alone: every visible LV in it, in one commit. */
+		/* VG alone: every LV in it, in one commit. */
 		size_t removed = 0;
 		char (*names)[128] = calloc(vm_vg_lv_total(vg) + 1, sizeof(*names));
 		r = names ? 0 : -ENOMEM;
@@ -436,14 +436,12 @@ int cmd_lvremove(vm_ctx *ctx, struct opts *o)
 			}
 			snprintf(names[removed++], 128, "%s", lvname);
 			r = vm_lv_remove(lv);
-		} else
-			for (size_t k = vm_vg_lv_total(vg); k-- > 0 && !r;) {
-				vm_lv *lv = vm_vg_lv_at(vg, k);
-				if (!vm_lv_visible(lv))
-					continue;
-				snprintf(names[removed++], 128, "%s", vm_lv_name(lv));
-				r = vm_lv_remove(lv);
-			}
+		} else {
+			for (size_t k = 0; k < vm_vg_lv_total(vg); k++)
+				if (vm_lv_visible(vm_vg_lv_at(vg, k)))
+					snprintf(names[removed++], 128, "%s", vm_lv_name(vm_vg_lv_at(vg, k)));
+			r = vm_vg_remove_lvs(vg);
+		}
 		if (!r && removed)
 			r = vm_vg_commit(vg);
 		if (r)
