@@ -44,7 +44,7 @@ UNIT_BIN  := $(UNIT_SRC:.c=)
 SONAME    := libvolmgr.so.$(SOVER)
 LIBSO     := libvolmgr/$(SONAME)
 
-.PHONY: all clean check check-unit check-cli check-fuzz check-man deps demo install bench
+.PHONY: all clean check check-header check-unit check-cli check-fuzz check-man deps demo install bench
 all: $(LIBSO) libvolmgr/libvolmgr.so tools/volmgr libvolmgr/volmgr.pc
 
 %.o: %.c $(wildcard metadata/*.h libvolmgr/*.h tools/*.h)
@@ -76,7 +76,14 @@ tests/unit/test_%: tests/unit/test_%.c libvolmgr/libvolmgr.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< libvolmgr/libvolmgr.a $(LDFLAGS) $(LIBS_LIB) -lcmocka
 
-check-unit: $(UNIT_BIN)
+# The public header stands alone: strict C99 and C++ too.
+check-header: libvolmgr/volmgr.h
+	$(Q)printf '#include "volmgr.h"\nint main(void) { vm_ctx_free(0); return 0; }\n' > tests/unit/header.c
+	$(Q)$(CC) -std=c99 -pedantic -Wall -Wextra -Werror -Ilibvolmgr -c tests/unit/header.c -o /dev/null
+	$(Q)g++ -x c++ -Wall -Wextra -Werror -Ilibvolmgr -c tests/unit/header.c -o /dev/null
+	$(Q)rm -f tests/unit/header.c
+
+check-unit: $(UNIT_BIN) check-header
 	$(Q)tests/unit/run $(UNIT_BIN)
 
 check-cli: all
