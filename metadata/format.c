@@ -7,6 +7,10 @@
  */
 #include "format.h"
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -107,7 +111,10 @@ static bool have_clmul;
 static void crc_init(void)
 {
 #if defined(__x86_64__)
-	have_clmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1") &&
+	/* one CPUID (leaf 1: ECX bit 1 PCLMULQDQ, bit 19 SSE4.1), not libgcc's full
+	 * CPU model probe: in a virtual machine every CPUID is a trip to the host */
+	unsigned eax, ebx, ecx, edx;
+	have_clmul = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 1)) && (ecx & (1u << 19)) &&
 		     !getenv("VOLMGR_NO_CLMUL");
 #endif
 	for (uint32_t i = 0; i < 256; i++) {
