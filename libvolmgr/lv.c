@@ -282,9 +282,10 @@ int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc, const char *c
  */
 static void remove_md(struct vmf_vg *md, struct vmf_lv *lv, int depth)
 {
-	struct vmf_lv *victim[8];
+	/* the hidden LVs it names (a RAID may name many); none if it is an ordinary LV */
+	struct vmf_lv **victim = lv->unknown ? calloc(md->nlv, sizeof(*victim)) : NULL;
 	size_t nv = 0;
-	for (uint32_t l = 0; lv->unknown && l < md->nlv && nv < 8; l++) {
+	for (uint32_t l = 0; victim && l < md->nlv; l++) {
 		struct vmf_lv *o = md->lvs[l];
 		if (o == lv || vmf_strlist_has(&o->status, "VISIBLE"))
 			continue;
@@ -301,6 +302,7 @@ static void remove_md(struct vmf_vg *md, struct vmf_lv *lv, int depth)
 	for (size_t i = 0; i < nv && depth < 8; i++)
 		if (!lv_user_md(md, victim[i]))
 			remove_md(md, victim[i], depth + 1);
+	free(victim);
 }
 
 int vm_lv_remove(vm_lv *lv)
