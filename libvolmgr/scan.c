@@ -175,11 +175,8 @@ static struct parsed *text_entry(vm_ctx *ctx, struct scan *s, struct text *text,
 	peek_name(text->p, len, p->vgname);
 	if (!want || !strcmp(want, p->vgname)) {
 		char err[VMF_ERRLEN] = "";
-		struct vmt_tree *tree;
-		int r = vmt_parse(text->p, len, &tree, err);
+		int r = vmf_vg_from_text(text->p, len, &p->md, err);
 		text_free(text);
-		if (!r && !(r = vmf_vg_import(tree, &p->md, err)))
-			p->md->text_size = len;
 		if (r == -ENOMEM) {
 			s->ntext--;
 			return NULL;

@@ -534,12 +534,18 @@ static int sync_all(vm_vg *vg, struct vm_dev **devs, size_t n)
 			r = dev_sync(vg->ctx, devs[i]->wfd, devs[i]->path);
 		return r;
 	}
+	/* the last device is flushed by this thread: one thread fewer to start */
+	pthread_attr_t attr;
+	bool attr_ok = !pthread_attr_init(&attr) && !pthread_attr_setstacksize(&attr, 64 << 10);
 	for (size_t i = 0; i < n; i++) {
 		jobs[i] = (struct sync_job){ .fd = devs[i]->wfd };
-		jobs[i].started = !pthread_create(&jobs[i].thread, NULL, sync_one, &jobs[i]);
+		if (i + 1 < n)
+			jobs[i].started = !pthread_create(&jobs[i].thread, attr_ok ? &attr : NULL, sync_one, &jobs[i]);
 		if (!jobs[i].started)
 			sync_one(&jobs[i]);
 	}
+	if (attr_ok)
+		pthread_attr_destroy(&attr);
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].started)
 			pthread_join(jobs[i].thread, NULL);

@@ -66,6 +66,9 @@ void vmf_vg_free(struct vmf_vg *vg)
 	free(vg->arena);
 	free(vg->lvs);
 	vmt_free(vg->tree);
+	for (uint32_t i = 0; i < vg->nxtrees; i++)
+		vmt_free(vg->xtrees[i]);
+	free(vg->xtrees);
 	free(vg);
 }
 
@@ -599,9 +602,13 @@ static int check_model(const struct vmf_vg *vg, char *err)
 			uint64_t per = g->extent_count / g->stripe_count;
 			for (uint32_t k = 0; k < g->stripe_count; k++) {
 				const struct vmf_stripe *st = &g->stripes[k];
-				if (st->pv >= vg->npv || st->pe > vg->pvs[st->pv].pe_count ||
-				    per > vg->pvs[st->pv].pe_count - st->pe)
-					return fail(err, "logical volume %s: segment %u lies beyond its PV", lv->name, s + 1);
+				if (st->pv >= vg->npv)
+					return fail(err, "logical volume %s segment%u: no such physical volume",
+						    lv->name, s + 1);
+				if (st->pe > vg->pvs[st->pv].pe_count || per > vg->pvs[st->pv].pe_count - st->pe)
+					return fail(err, "logical volume %.64s segment%u: extents %" PRIu64 "..%" PRIu64
+						    " lie beyond the end of %s", lv->name, s + 1, st->pe,
+						    st->pe + per - 1, vg->pvs[st->pv].name);
 			}
 		}
 	}
@@ -622,7 +629,14 @@ int vmf_vg_validate(const struct vmf_vg *vg, char *err)
 	return r;
 }
 
+static int import_vg(struct vmt_tree *tree, struct vmf_vg **out, char *err, bool validate);
+
 int vmf_vg_import(struct vmt_tree *tree, struct vmf_vg **out, char *err)
+{
+	return import_vg(tree, out, err, true);
+}
+
+static int import_vg(struct vmt_tree *tree, struct vmf_vg **out, char *err, bool validate)
 {
 	struct vmf_vg *vg = vmf_vg_new();
 	if (!vg) {
@@ -737,7 +751,7 @@ int vmf_vg_import(struct vmt_tree *tree, struct vmf_vg **out, char *err)
 		struct vmf_lv *lv = add_lv(vg, n->key, false);    /* the tree outlives the VG model */
 		r = lv ? import_lv(&im, n, lv) : -ENOMEM;
 	}
-	if (!r)
+	if (!r && validate)
 		r = vmf_vg_validate(vg, err);
 out:
 	if (r) {
@@ -748,11 +762,581 @@ out:
 	return 0;
 }
 
+/* ---------------------------------------------------------------- fast lane
+ *
+ * A VG's text is mostly its LV sections, and nearly all of them have the
+ * one layout that lvm2 and volmgr write. Building a generic tree for each
+ * (a dozen nodes a LV) and then the model from it dominated reading a VG of
+ * 10,000 LVs. So the LV sections are read straight into the model when they
+ * have that layout; any LV that does not (an unknown key or segment type, a
+ * comment, an escape, a number lvm2 would read otherwise, anything out of
+ * place) is parsed by the generic parser on its own, exactly as before. The
+ * rest of the text, and every rule, is as before: the same checks run on
+ * the model afterwards (vmf_vg_validate).
+ */
+
+struct lane {
+	const char *p, *end;
+};
+
+static inline bool lane_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static inline void skip(struct lane *l)
+{
+	while (l->p < l->end && lane_ws(*l->p))
+		l->p++;
+}
+
+static inline bool lane_key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '.' || c == '+' || c == '-';
+}
+
+/* A word made of name characters; returns its length (0: none). */
+static size_t lane_word(struct lane *l, const char **w)
+{
+	skip(l);
+	*w = l->p;
+	while (l->p < l->end && lane_key_char(*l->p))
+		l->p++;
+	return (size_t)(l->p - *w);
+}
+
+static bool lane_char(struct lane *l, char c)
+{
+	skip(l);
+	if (l->p < l->end && *l->p == c) {
+		l->p++;
+		return true;
+	}
+	return false;
+}
+
+/* "text" without escapes; points into the text. */
+static bool lane_str(struct lane *l, const char **s, size_t *n)
+{
+	if (!lane_char(l, '"'))
+		return false;
+	const char *q = memchr(l->p, '"', (size_t)(l->end - l->p));
+	if (!q || memchr(l->p, '\\', (size_t)(q - l->p)) || memchr(l->p, 0, (size_t)(q - l->p)))
+		return false;
+	*s = l->p;
+	*n = (size_t)(q - l->p);
+	l->p = q + 1;
+	return true;
+}
+
+/* A decimal as the generic parser reads it: no leading zeros, no sign, fits in int64. */
+static bool lane_u64(struct lane *l, uint64_t *v)
+{
+	skip(l);
+	const char *s = l->p;
+	uint64_t x = 0;
+	while (l->p < l->end && *l->p >= '0' && *l->p <= '9') {
+		if (x > (uint64_t)INT64_MAX / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*l->p - '0');
+		if (x > (uint64_t)INT64_MAX)
+			return false;
+		l->p++;
+	}
+	size_t n = (size_t)(l->p - s);
+	if (!n || (n > 1 && *s == '0') || (l->p < l->end && (lane_key_char(*l->p) || *l->p == '"')))
+		return false;
+	*v = x;
+	return true;
+}
+
+static const char *lane_dup(struct vmf_vg *vg, const char *s, size_t n)
+{
+	static const char *const common[] = { "READ", "WRITE", "VISIBLE", "striped" };
+	for (size_t i = 0; i < sizeof(common) / sizeof(*common); i++)
+		if (strlen(common[i]) == n && !memcmp(common[i], s, n))
+			return common[i];
+	char *d = vmf_alloc(vg, n + 1);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+/* [ "a", "b" ] into a string list; false: not the usual layout (or no memory). */
+static bool lane_strlist(struct vmf_vg *vg, struct lane *l, struct vmf_strlist *list, bool tags)
+{
+	if (!lane_char(l, '['))
+		return false;
+	if (lane_char(l, ']'))
+		return true;
+	do {
+		const char *s;
+		size_t n;
+		char tmp[VMF_TAG_MAX + 1];
+		if (!lane_str(l, &s, &n) || n > VMF_TAG_MAX)
+			return false;
+		memcpy(tmp, s, n);
+		tmp[n] = 0;
+		if ((tags && vmf_tag_check(tmp, NULL)) || vmf_strlist_has(list, tmp))
+			return false;           /* the generic path says why, or keeps one */
+		const char **v = grow(vg, list->v, list->n, &list->cap, sizeof(*v));
+		if (!v || !(v[list->n] = lane_dup(vg, s, n)))
+			return false;
+		list->v = v;
+		list->n++;
+	} while (lane_char(l, ','));
+	return lane_char(l, ']');
+}
+
+/* PV names as the LVs use them, numbered as met; mapped to PVs once those are read. */
+struct lane_pvs {
+	const char *s[64];
+	size_t n[64];
+	uint32_t cnt;
+};
+
+static int lane_pv(struct lane_pvs *t, const char *s, size_t n)
+{
+	for (uint32_t i = 0; i < t->cnt; i++)
+		if (t->n[i] == n && !memcmp(t->s[i], s, n))
+			return (int)i;
+	if (t->cnt == 64)
+		return -1;
+	t->s[t->cnt] = s;
+	t->n[t->cnt] = n;
+	return (int)t->cnt++;
+}
+
+/* One "segmentN { ... }" of type striped, after its opening brace. */
+static bool lane_seg(struct vmf_vg *vg, struct lane *l, struct vmf_lv *lv, struct lane_pvs *pvs)
+{
+	uint64_t start = UINT64_MAX, count = 0, sc = 0, ss = 0;
+	struct vmf_stripe st[128];
+	uint32_t nst = 0, seen = 0;
+	bool type_ok = false;
+	for (;;) {
+		const char *w;
+		size_t n = lane_word(l, &w);
+		if (!n)
+			break;
+		if (!lane_char(l, '='))
+			return false;
+		uint32_t bit;
+#define IS_KEY(k) (n == sizeof(k) - 1 && !memcmp(w, k, n))
+		if (IS_KEY("start_extent"))
+			bit = 1, type_ok = type_ok && true;
+		else if (IS_KEY("extent_count"))
+			bit = 2;
+		else if (IS_KEY("type"))
+			bit = 4;
+		else if (IS_KEY("stripe_count"))
+			bit = 8;
+		else if (IS_KEY("stripe_size"))
+			bit = 16;
+		else if (IS_KEY("stripes"))
+			bit = 32;
+		else
+			return false;
+#undef IS_KEY
+		if (seen & bit)
+			return false;
+		seen |= bit;
+		const char *s;
+		size_t sn;
+		switch (bit) {
+		case 1: if (!lane_u64(l, &start)) return false; break;
+		case 2: if (!lane_u64(l, &count)) return false; break;
+		case 4:
+			if (!lane_str(l, &s, &sn) || sn != 7 || memcmp(s, "striped", 7))
+				return false;
+			type_ok = true;
+			break;
+		case 8: if (!lane_u64(l, &sc)) return false; break;
+		case 16: if (!lane_u64(l, &ss)) return false; break;
+		case 32:
+			if (!lane_char(l, '['))
+				return false;
+			do {
+				uint64_t pe;
+				int pv;
+				if (nst == 128 || !lane_str(l, &s, &sn) || (pv = lane_pv(pvs, s, sn)) < 0 ||
+				    !lane_char(l, ',') || !lane_u64(l, &pe))
+					return false;
+				st[nst++] = (struct vmf_stripe){ (uint32_t)pv, pe };
+			} while (lane_char(l, ','));
+			if (!lane_char(l, ']'))
+				return false;
+			break;
+		}
+	}
+	/* the rules of import_seg(); anything off goes the generic way, which says why */
+	if (!lane_char(l, '}') || !type_ok || !(seen & 8) || !(seen & 32) || start != vmf_lv_extents(lv) ||
+	    !count || count > UINT64_MAX / 2 - start || sc < 1 || sc > 128 || nst != sc || count % sc ||
+	    (sc > 1 && (ss < 8 || (ss & (ss - 1)) || ss > (1u << 21))))
+		return false;
+	/* extents within each PV: checked by vmf_vg_validate() once the PVs are known */
+	struct vmf_seg *seg = vmf_lv_add_seg(vg, lv, (uint32_t)sc);
+	if (!seg)
+		return false;
+	seg->start_extent = start;
+	seg->extent_count = count;
+	seg->stripe_size = sc > 1 ? (uint32_t)ss : 0;
+	memcpy(seg->stripes, st, nst * sizeof(*st));
+	return true;
+}
+
+/* One LV section at l->p (its name). True with the LV added; false: take the generic way. */
+static bool lane_lv(struct vmf_vg *vg, struct lane *l, struct lane_pvs *pvs)
+{
+	const char *name;
+	size_t nlen = lane_word(l, &name);
+	char nbuf[VMF_NAME_MAX + 1];
+	if (!nlen || nlen > VMF_NAME_MAX || !lane_char(l, '{'))
+		return false;
+	memcpy(nbuf, name, nlen);
+	nbuf[nlen] = 0;
+	if (vmf_name_check(nbuf, NULL))
+		return false;
+	struct vmf_lv lv = { 0 };
+	uint64_t segcount = 0;
+	uint32_t seen = 0;
+	for (;;) {
+		const char *w;
+		size_t n = lane_word(l, &w);
+		if (!n)
+			break;
+		if (n > 7 && !memcmp(w, "segment", 7) && w[7] != '_') {
+			if (!lane_char(l, '{') || !lane_seg(vg, l, &lv, pvs))
+				return false;
+			continue;
+		}
+		if (!lane_char(l, '='))
+			return false;
+		const char *s;
+		size_t sn;
+		uint32_t bit;
+#define IS_KEY(k) (n == sizeof(k) - 1 && !memcmp(w, k, n))
+		if (IS_KEY("id"))
+			bit = 1;
+		else if (IS_KEY("status"))
+			bit = 2;
+		else if (IS_KEY("flags"))
+			bit = 4;
+		else if (IS_KEY("tags"))
+			bit = 8;
+		else if (IS_KEY("allocation_policy"))
+			bit = 16;
+		else if (IS_KEY("creation_time"))
+			bit = 32;
+		else if (IS_KEY("creation_host"))
+			bit = 64;
+		else if (IS_KEY("segment_count"))
+			bit = 128;
+		else
+			return false;
+#undef IS_KEY
+		if ((seen & bit) || lv.nseg)    /* keys after segments: not the usual layout */
+			return false;
+		seen |= bit;
+		uint64_t v;
+		char idbuf[40];
+		switch (bit) {
+		case 1:
+			if (!lane_str(l, &s, &sn) || sn >= sizeof(idbuf))
+				return false;
+			memcpy(idbuf, s, sn);
+			idbuf[sn] = 0;
+			if (vmf_id_parse(idbuf, lv.id))
+				return false;
+			break;
+		case 2: if (!lane_strlist(vg, l, &lv.status, false)) return false; break;
+		case 4: if (!lane_strlist(vg, l, &lv.flags, false)) return false; break;
+		case 8: if (!lane_strlist(vg, l, &lv.tags, true)) return false; break;
+		case 16:
+			if (!lane_str(l, &s, &sn) || !(lv.alloc = lane_dup(vg, s, sn)))
+				return false;
+			break;
+		case 32:
+			if (!lane_u64(l, &v))
+				return false;
+			lv.creation_time = (int64_t)v;
+			break;
+		case 64:
+			if (!lane_str(l, &s, &sn))
+				return false;
+			/* LVs mostly share their host: keep one copy of the previous LV's */
+			if (vg->nlv && vg->lvs[vg->nlv - 1]->creation_host &&
+			    !strncmp(vg->lvs[vg->nlv - 1]->creation_host, s, sn) &&
+			    !vg->lvs[vg->nlv - 1]->creation_host[sn])
+				lv.creation_host = vg->lvs[vg->nlv - 1]->creation_host;
+			else if (!(lv.creation_host = lane_dup(vg, s, sn)))
+				return false;
+			break;
+		case 128: if (!lane_u64(l, &segcount)) return false; break;
+		}
+	}
+	if (!lane_char(l, '}') || !(seen & 1) || !(seen & 128) || !lv.nseg || segcount != lv.nseg)
+		return false;
+	struct vmf_lv *nlv = add_lv(vg, nbuf, true);
+	if (!nlv)
+		return false;
+	const char *keep = nlv->name;
+	*nlv = lv;
+	nlv->name = keep;
+	return true;
+}
+
+/*
+ * Where the body of the VG's logical_volumes section starts (after its
+ * brace). Strings and comments are stepped over; only the text before it
+ * (the VG's header and PVs) is read. NULL if there is none or the text is
+ * not well formed enough to tell: the generic parser then reads it all.
+ */
+static const char *find_lv_body(const char *t, size_t len)
+{
+	const char *p = t, *end = t + len;
+	int depth = 0;
+	for (; p < end && *p; p++) {
+		char c = *p;
+		if (c == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\' && ++p == end)
+					return NULL;
+			if (p == end)
+				return NULL;
+		} else if (c == '#') {
+			if (!(p = memchr(p, '\n', (size_t)(end - p))))
+				return NULL;
+		} else if (c == '{') {
+			if (++depth != 2)
+				continue;
+			const char *k = p;
+			while (k > t && lane_ws(k[-1]))
+				k--;
+			if (k - t >= 15 && !memcmp(k - 15, "logical_volumes", 15) &&
+			    (k - 15 == t || !lane_key_char(k[-16])))
+				return p + 1;
+		} else if (c == '}' && !depth--)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Past the section whose brace was just read; NULL if unbalanced. */
+static const char *skip_section(const char *p, const char *end)
+{
+	int depth = 1;
+	while (p < end && depth) {
+		char c = *p++;
+		if (c == '"') {
+			while (p < end && *p != '"')
+				if (*p++ == '\\' && p < end)
+					p++;
+			if (p == end)
+				return NULL;
+			p++;
+		} else if (c == '#') {
+			while (p < end && *p != '\n')
+				p++;
+		} else
+			depth += (c == '{') - (c == '}');
+	}
+	return depth ? NULL : p;
+}
+
+/* Count newlines: a section parsed alone reports lines of the whole text. */
+static void relocate_err(char *err, const char *t, const char *at, unsigned long skipped_from,
+			 unsigned long skipped)
+{
+	unsigned long line;
+	char rest[VMF_ERRLEN];
+	if (!err || sscanf(err, "line %lu: %159[^\n]", &line, rest) != 2)
+		return;
+	for (const char *p = t; p < at; p++)
+		line += *p == '\n';
+	if (skipped && line > skipped_from)
+		line += skipped;
+	snprintf(err, VMF_ERRLEN, "line %lu: %.130s", line, rest);
+}
+
+struct lane_todo {                     /* an LV the generic parser reads */
+	struct vmf_lv *lv;
+	const char *at, *end;
+};
+
+/*
+ * The LVs from @b0 up to the brace that closes their section (returned in
+ * *b1), into @vg: usual ones straight into the model, the others only
+ * placed (in order) and listed in @todo for after the PVs are known.
+ */
+static int lane_lvs(struct vmf_vg *vg, const char *b0, const char *end, const char **b1,
+		    struct lane_pvs *pvs, struct lane_todo **todo, size_t *ntodo)
+{
+	struct lane l = { b0, end };
+	size_t cap = 0;
+	for (;;) {
+		skip(&l);
+		if (l.p == end)
+			return -EAGAIN;
+		if (*l.p == '}') {
+			*b1 = l.p;
+			return 0;
+		}
+		const char *at = l.p;
+		if (lane_lv(vg, &l, pvs))
+			continue;
+		l.p = at;
+		const char *w;
+		if (!lane_word(&l, &w) || !lane_char(&l, '{') || !(l.p = skip_section(l.p, end)))
+			return -EAGAIN;
+		if (*ntodo == cap) {
+			struct lane_todo *nt = realloc(*todo, (cap = cap ? cap * 2 : 16) * sizeof(*nt));
+			if (!nt)
+				return -ENOMEM;
+			*todo = nt;
+		}
+		struct vmf_lv *lv = add_lv(vg, "", false);     /* named once parsed */
+		if (!lv)
+			return -ENOMEM;
+		(*todo)[(*ntodo)++] = (struct lane_todo){ lv, at, l.p };
+	}
+}
+
+/* Hand @from's LVs, memory and trees to @to (which has no LVs), and free @from. */
+static void lane_merge(struct vmf_vg *to, struct vmf_vg *from)
+{
+	struct arena_chunk **tail = &to->arena->head;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = from->arena->head;
+	from->arena->head = NULL;
+	free(to->lvs);
+	to->lvs = from->lvs;
+	to->nlv = from->nlv;
+	to->lvcap = from->lvcap;
+	from->lvs = NULL;
+	from->nlv = 0;
+	struct vmt_tree **xt = realloc(to->xtrees, (to->nxtrees + from->nxtrees) * sizeof(*xt));
+	if (xt || !from->nxtrees) {
+		if (from->nxtrees)
+			memcpy(xt + to->nxtrees, from->xtrees, from->nxtrees * sizeof(*xt));
+		to->xtrees = xt;
+		to->nxtrees += from->nxtrees;
+		from->nxtrees = 0;
+	}
+	vmf_vg_free(from);
+}
+
+static int from_text_lane(const char *text, size_t len, struct vmf_vg **out, char *err)
+{
+	const char *b0 = find_lv_body(text, len), *b1 = NULL, *end = text + len;
+	struct vmf_vg *lanes = NULL, *vg = NULL;
+	struct lane_pvs pvs = { .cnt = 0 };
+	struct lane_todo *todo = NULL;
+	size_t ntodo = 0;
+	struct vmt_tree *t;
+	int r;
+	const char *nul = memchr(text, 0, len);
+	if (nul)
+		end = nul;                      /* the parser stops at a NUL too */
+	if (!b0 || b0 > end)
+		return -EAGAIN;
+	if (!(lanes = vmf_vg_new()))
+		return -ENOMEM;
+	r = lane_lvs(lanes, b0, end, &b1, &pvs, &todo, &ntodo);
+	if (r)
+		goto out;
+	/* everything else through the generic parser: small, the VG and its PVs */
+	size_t head = (size_t)(b0 - text), tail = (size_t)(end - b1);
+	char *rest = malloc(head + tail + 1);
+	if (!rest) {
+		r = -ENOMEM;
+		goto out;
+	}
+	memcpy(rest, text, head);
+	memcpy(rest + head, b1, tail);
+	r = vmt_parse(rest, head + tail, &t, err);
+	free(rest);
+	if (r) {
+		unsigned long at = 1, skipped = 0;
+		for (const char *p = text; p < b0; p++)
+			at += *p == '\n';
+		for (const char *p = b0; p < b1; p++)
+			skipped += *p == '\n';
+		relocate_err(err, text, text, at, skipped);
+		goto out;
+	}
+	if ((r = import_vg(t, &vg, err, false)))
+		goto out;
+	if (vg->nlv) {
+		r = -EAGAIN;                    /* a second LV list in the rest */
+		goto out;
+	}
+	lane_merge(vg, lanes);
+	lanes = NULL;
+	/* the LVs' PV names, now that the PVs are known */
+	int map[64];
+	for (uint32_t i = 0; i < pvs.cnt && !r; i++) {
+		map[i] = -1;
+		for (uint32_t p = 0; p < vg->npv && map[i] < 0; p++)
+			if (!strncmp(vg->pvs[p].name, pvs.s[i], pvs.n[i]) && !vg->pvs[p].name[pvs.n[i]])
+				map[i] = (int)p;
+		if (map[i] < 0)
+			r = -EAGAIN;            /* the generic path names the unknown PV */
+	}
+	for (uint32_t l = 0; l < vg->nlv && !r; l++)
+		for (uint32_t s = 0; s < vg->lvs[l]->nseg; s++)
+			for (uint32_t k = 0; k < vg->lvs[l]->segs[s].stripe_count && !vg->lvs[l]->segs[s].raw; k++)
+				vg->lvs[l]->segs[s].stripes[k].pv = (uint32_t)map[vg->lvs[l]->segs[s].stripes[k].pv];
+	/* the LVs of other layouts, each parsed on its own (its lines as in the whole text) */
+	struct imp im = { vg, err };
+	for (size_t i = 0; i < ntodo && !r; i++) {
+		if ((r = vmt_parse(todo[i].at, (size_t)(todo[i].end - todo[i].at), &t, err))) {
+			relocate_err(err, text, todo[i].at, 0, 0);
+			break;
+		}
+		struct vmt_tree **xt = realloc(vg->xtrees, (vg->nxtrees + 1) * sizeof(*xt));
+		if (!xt) {
+			vmt_free(t);
+			r = -ENOMEM;
+			break;
+		}
+		vg->xtrees = xt;
+		vg->xtrees[vg->nxtrees++] = t;
+		const struct vmt_node *sec = vmt_root(t)->child;
+		if (!sec || sec->next || sec->type != VMT_SECTION) {
+			r = -EAGAIN;
+			break;
+		}
+		if (vmf_name_check(sec->key, NULL)) {
+			r = fail(err, "logical volume %.64s: invalid name", sec->key);
+			break;
+		}
+		todo[i].lv->name = sec->key;
+		r = import_lv(&im, sec, todo[i].lv);
+	}
+	if (!r)
+		r = vmf_vg_validate(vg, err);
+out:
+	free(todo);
+	vmf_vg_free(lanes);
+	if (r) {
+		vmf_vg_free(vg);
+		return r;
+	}
+	vg->text_size = len;
+	*out = vg;
+	return 0;
+}
+
 int vmf_vg_from_text(const char *text, size_t len, struct vmf_vg **out, char *err)
 {
 	struct vmt_tree *t;
-	int r = vmt_parse(text, len, &t, err);
-	if (!r && !(r = vmf_vg_import(t, out, err)))
+	int r = from_text_lane(text, len, out, err);
+	if (r != -EAGAIN)
+		return r;
+	if (!(r = vmt_parse(text, len, &t, err)) && !(r = vmf_vg_import(t, out, err)))
 		(*out)->text_size = len;
 	return r;
 }

@@ -74,6 +74,8 @@ struct vmf_pv {
 struct vmf_vg {
 	struct vmf_arena *arena;
 	struct vmt_tree *tree;                /* owner of raw/extra nodes; may be NULL */
+	struct vmt_tree **xtrees;             /* more owners: LV sections parsed on their own */
+	uint32_t nxtrees;
 	const char *name;
 	char id[VMF_ID_LEN];
 	uint64_t seqno;
