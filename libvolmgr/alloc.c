@@ -106,6 +106,7 @@ int alloc_extend(vm_vg *vg, struct vmf_lv *lv, uint64_t extents, uint32_t stripe
 
 	if (!stripes)
 		stripes = 1;
+	vmf_lv_changed(lv);
 	if (extents % stripes)
 		return vm_err(ctx, -EINVAL, "%" PRIu64 " extents do not divide into %u stripes", extents, stripes);
 	if (policy == VM_ALLOC_INHERIT) {
@@ -229,6 +230,7 @@ fail:
 void alloc_reduce(vm_vg *vg, struct vmf_lv *lv, uint64_t extents)
 {
 	uint64_t cut = vmf_lv_extents(lv) - extents;
+	vmf_lv_changed(lv);
 	while (cut && lv->nseg) {
 		struct vmf_seg *s = &lv->segs[lv->nseg - 1];
 		if (s->extent_count <= cut) {

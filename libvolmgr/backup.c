@@ -222,8 +222,9 @@ int vm_vg_restore(vm_ctx *ctx, const char *name, const char *path)
 	if (r)
 		return vm_err(ctx, r, "%s: %s", path, err);
 	if (strcmp(md->name, name)) {
+		r = vm_err(ctx, -EINVAL, "%s holds volume group %s, not %s", path, md->name, name);
 		vmf_vg_free(md);
-		return vm_err(ctx, -EINVAL, "%s holds volume group %s, not %s", path, md->name, name);
+		return r;
 	}
 	vm_vg *vg = calloc(1, sizeof(*vg));
 	if (!vg) {

@@ -45,6 +45,15 @@ struct vm_dev {
 	int wfd;                          /* open for writing during a commit, else -1 */
 };
 
+/* A metadata text as read from a ring: mapped from the page cache, or copied. */
+struct text {
+	char *p;
+	uint64_t len;
+	void *map;
+	size_t maplen;
+};
+void text_free(struct text *t);
+
 /* One distinct metadata text found by a scan (identical copies share it). */
 struct parsed {
 	uint32_t crc;
@@ -53,6 +62,7 @@ struct parsed {
 	char vgname[VMF_NAME_MAX + 1];
 	bool bad;
 	char why[VM_ERRLEN];
+	struct text text;                 /* kept for a VG opened to write: see vmf_vg_forget_text() */
 };
 
 /* A scan's result; VGs keep a reference so that later scans leave them intact. */
@@ -96,6 +106,7 @@ struct vm_vg {
 	struct vm_dev **added;            /* PVs joining (label flag, maybe new label) */
 	uint32_t nadded;
 	char *old_name;
+	struct text text;                 /* the text md was read from, while its LVs point into it */
 };
 
 struct vm_ctx {
@@ -115,6 +126,7 @@ struct vm_ctx {
 	char *description;
 	char err[VM_ERRLEN];
 	struct scan *scan;
+	bool keep_texts;                  /* scans keep the texts they parse (a VG opened to write) */
 };
 
 /* ctx.c */

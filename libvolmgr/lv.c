@@ -354,6 +354,7 @@ int vm_lv_rename(vm_lv *lv, const char *new_name)
 	if (!n)
 		return -ENOMEM;
 	lv->md->name = n;
+	vmf_lv_changed(lv->md);
 	return 0;
 }
 
@@ -365,6 +366,7 @@ int vm_lv_add_tag(vm_lv *lv, const char *tag)
 		return r;
 	if (vmf_tag_check(tag, err))
 		return vm_err(lv->vg->ctx, -EINVAL, "%s", err);
+	vmf_lv_changed(lv->md);
 	return vmf_strlist_add(lv->vg->md, &lv->md->tags, tag);
 }
 
@@ -375,6 +377,7 @@ int vm_lv_del_tag(vm_lv *lv, const char *tag)
 		return r;
 	if (!vmf_strlist_del(&lv->md->tags, tag))
 		return vm_err(lv->vg->ctx, -ENOENT, "%s/%s has no tag %s", lv->vg->md->name, lv->md->name, tag);
+	vmf_lv_changed(lv->md);
 	return 0;
 }
 

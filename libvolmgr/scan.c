@@ -23,8 +23,10 @@ void scan_put(struct scan *s)
 	for (size_t i = 0; i < s->ndev; i++)
 		free(s->devs[i].path);
 	free(s->devs);
-	for (size_t i = 0; i < s->ntext; i++)
+	for (size_t i = 0; i < s->ntext; i++) {
 		vmf_vg_free(s->texts[i].md);
+		text_free(&s->texts[i].text);
+	}
 	free(s->texts);
 	for (size_t i = 0; i < s->nvg; i++)
 		free(s->vgnames[i]);
@@ -76,14 +78,7 @@ const char *scan_dev_vg(struct scan *s, const struct vm_dev *d)
  * mapped from the block device's page cache instead of copied: no buffer
  * to allocate and zero, and that is most of the cost at 10,000 LVs.
  */
-struct text {
-	char *p;
-	uint64_t len;
-	void *map;
-	size_t maplen;
-};
-
-static void text_free(struct text *t)
+void text_free(struct text *t)
 {
 	if (t->map)
 		munmap(t->map, t->maplen);
@@ -175,8 +170,13 @@ static struct parsed *text_entry(vm_ctx *ctx, struct scan *s, struct text *text,
 	peek_name(text->p, len, p->vgname);
 	if (!want || !strcmp(want, p->vgname)) {
 		char err[VMF_ERRLEN] = "";
-		int r = vmf_vg_from_text(text->p, len, &p->md, err);
-		text_free(text);
+		int r = ctx->keep_texts ? vmf_vg_from_text_spans(text->p, len, &p->md, err)
+					: vmf_vg_from_text(text->p, len, &p->md, err);
+		if (!r && ctx->keep_texts) {
+			p->text = *text;        /* unchanged LVs are written back from it */
+			memset(text, 0, sizeof(*text));
+		} else
+			text_free(text);
 		if (r == -ENOMEM) {
 			s->ntext--;
 			return NULL;
@@ -186,7 +186,6 @@ static struct parsed *text_entry(vm_ctx *ctx, struct scan *s, struct text *text,
 			snprintf(p->why, sizeof(p->why), "%s", err);
 		}
 	}
-	(void)ctx;
 	return p;
 }
 

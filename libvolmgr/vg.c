@@ -89,6 +89,7 @@ void vm_vg_free(vm_vg *vg)
 	free(vg->dropped);
 	free(vg->old_name);
 	vmf_vg_free(vg->md);
+	text_free(&vg->text);
 	scan_put(vg->scan);
 	lock_drop(vg->lockfd2);
 	lock_drop(vg->lockfd);
@@ -122,6 +123,8 @@ static int vg_from_scan(vm_vg *vg, const char *name)
 	s->refs++;
 	vg->md = best->md;
 	best->md = NULL;
+	vg->text = best->text;
+	memset(&best->text, 0, sizeof(best->text));
 	vg->disk_seqno = vg->md->seqno;
 	int r = vg_bind_pvs(vg);
 	if (r)
@@ -159,8 +162,10 @@ int vm_vg_open(vm_ctx *ctx, const char *name, int mode, vm_vg **out)
 	if (!vg)
 		return -ENOMEM;
 	int r = lock_vg(ctx, name, mode == VM_VG_WRITE, &vg->lockfd);
+	ctx->keep_texts = mode == VM_VG_WRITE;
 	if (!r)
 		r = scan_run(ctx, name);
+	ctx->keep_texts = false;
 	if (!r)
 		r = vg_from_scan(vg, name);
 	if (!r && mode == VM_VG_WRITE)
@@ -427,6 +432,7 @@ int vm_vg_reduce(vm_vg *vg, const char *const *devs, size_t ndevs)
 		md->pvs[w++] = md->pvs[i];
 	}
 	md->npv = w;
+	vmf_vg_forget_text(md);
 	for (uint32_t l = 0; l < md->nlv; l++)
 		for (uint32_t s = 0; s < md->lvs[l]->nseg; s++) {
 			struct vmf_seg *seg = &md->lvs[l]->segs[s];
@@ -616,8 +622,11 @@ int vm_vg_commit(vm_vg *vg)
 	for (uint32_t i = 0; i < md->npv; i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "pv%u", i);
-		if (strcmp(md->pvs[i].name, name) && !(md->pvs[i].name = vmf_strdup(md, name)))
-			return -ENOMEM;
+		if (strcmp(md->pvs[i].name, name)) {
+			vmf_vg_forget_text(md);         /* LV texts name PVs by these names */
+			if (!(md->pvs[i].name = vmf_strdup(md, name)))
+				return -ENOMEM;
+		}
 		struct vm_dev *d = vg->pvs[i].dev;
 		if (d && (!md->pvs[i].device || strcmp(md->pvs[i].device, d->path)) &&
 		    !(md->pvs[i].device = vmf_strdup(md, d->path)))
@@ -733,6 +742,9 @@ int vm_vg_commit(vm_vg *vg)
 	close_all(vg->dropped, vg->ndropped);
 	free(devs);
 	free(loc);
+	/* the old text may be overwritten by a later commit: no more copying from it */
+	vmf_vg_forget_text(md);
+	text_free(&vg->text);
 	if (!r) {
 		vg->disk_seqno = seqno;
 		vg->nadded = 0;

@@ -205,11 +205,14 @@ uint32_t vmf_crc(uint32_t initial, const void *buf, size_t len)
 
 /* ---- ids ---------------------------------------------------------------- */
 
-/* Explicit ranges rather than isalnum(): the alphabet must not follow the locale. */
-static bool id_char(char c)
+/* A table rather than isalnum(): the alphabet must not follow the locale. */
+static const bool id_chars[256] = {
+	['0' ... '9'] = true, ['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['!'] = true, ['#'] = true,
+};
+
+static inline bool id_char(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || c == '!' || c == '#';
+	return id_chars[(unsigned char)c];
 }
 
 int vmf_id_valid(const char *id, size_t len)

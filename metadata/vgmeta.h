@@ -57,6 +57,8 @@ struct vmf_lv {
 	struct vmf_seg *segs;
 	struct vmf_extras extra;
 	bool unknown;                         /* has a segment of a type we do not handle */
+	const char *text;                     /* its section in the text it was read from, */
+	uint32_t text_len;                    /* written back as is while unchanged; NULL once changed */
 	void *priv;                           /* owner's handle */
 };
 
@@ -109,12 +111,23 @@ void vmf_vg_free(struct vmf_vg *vg);
 int vmf_vg_import(struct vmt_tree *tree, struct vmf_vg **out, char *err);
 /* Parse + import in one go. */
 int vmf_vg_from_text(const char *text, size_t len, struct vmf_vg **out, char *err);
+/* The same, and the LVs remember their sections in @text (see vmf_lv.text). */
+int vmf_vg_from_text_spans(const char *text, size_t len, struct vmf_vg **out, char *err);
 
 /*
  * Write the VG as metadata text (NUL not included in b->len). With
  * @backup, lvm2's vgcfgbackup comments are added. Unknown nodes are copied.
  */
 void vmf_vg_export(const struct vmf_vg *vg, struct vmt_buf *b, bool backup);
+
+/*
+ * LVs read by vmf_vg_from_text_spans() remember their section in the text,
+ * and export copies an unchanged LV's section instead of formatting it anew.
+ * Valid only while that text is: call vmf_vg_forget_text() before freeing
+ * it. Whoever changes an LV calls vmf_lv_changed().
+ */
+void vmf_vg_forget_text(struct vmf_vg *vg);
+static inline void vmf_lv_changed(struct vmf_lv *lv) { lv->text = NULL; }
 
 /* Re-run every consistency rule of import on the in-memory model. */
 int vmf_vg_validate(const struct vmf_vg *vg, char *err);
