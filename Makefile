@@ -44,7 +44,7 @@ UNIT_BIN  := $(UNIT_SRC:.c=)
 SONAME    := libvolmgr.so.$(SOVER)
 LIBSO     := libvolmgr/$(SONAME)
 
-.PHONY: all clean check check-header check-unit check-cli check-fuzz check-man deps demo install bench
+.PHONY: all clean check check-sanitize check-header check-unit check-cli check-fuzz check-man deps demo install bench
 all: $(LIBSO) libvolmgr/libvolmgr.so tools/volmgr libvolmgr/volmgr.pc
 
 %.o: %.c $(wildcard metadata/*.h libvolmgr/*.h tools/*.h)
@@ -102,6 +102,15 @@ check-man: tools/volmgr
 
 deps:
 	$(Q)tests/deps
+
+# The unit and CLI suites again on an ASan + UBSan build of the committed
+# tree, in a scratch clone so that this tree's build is left alone.
+check-sanitize:
+	$(Q)d=$$(mktemp -d) && git clone -q . "$$d/src" && \
+	$(MAKE) --no-print-directory -C "$$d/src" -s SANITIZE=1 all && \
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		$(MAKE) --no-print-directory -C "$$d/src" SANITIZE=1 check-unit check-cli; \
+	r=$$?; rm -rf "$$d"; exit $$r
 
 # `make check` installs what it needs first, as `make demo` does.
 check: deps
