@@ -179,7 +179,7 @@ void alloc_reduce(vm_vg *vg, struct vmf_lv *lv, uint64_t extents);
 
 /* backup.c */
 int backup_write(vm_vg *vg, const char *path);
-int backup_after_commit(vm_vg *vg, const char *text, size_t len);
+int backup_after_commit(vm_vg *vg, const struct vmt_buf *text);
 const char *backup_description(vm_ctx *ctx, char *buf, size_t len);
 
 #endif

@@ -603,7 +603,28 @@ static int commit_remove(vm_vg *vg)
 	close_all(devs, n);
 	free(devs);
 	if (!r)
-		backup_after_commit(vg, NULL, 0);
+		backup_after_commit(vg, NULL);
+	return r;
+}
+
+/* The text's pieces into the ring at @at, in order, wrapping past the end to 512. */
+static int write_pieces(vm_ctx *ctx, struct vm_dev *d, const struct vm_mda *a, uint64_t at,
+			const struct vmt_buf *b)
+{
+	int r = 0;
+	for (size_t i = 0; i < b->npieces && !r; i++) {
+		const char *p = vmt_piece_ptr(b, &b->pieces[i]);
+		size_t len = b->pieces[i].len;
+		while (len && !r) {
+			size_t n = at + len > a->size ? (size_t)(a->size - at) : len;
+			r = dev_pwrite(ctx, d->wfd, d->path, p, n, a->offset + at);
+			p += n;
+			len -= n;
+			at += n;
+			if (at == a->size)
+				at = VMF_MDA_HEADER_SIZE;
+		}
+	}
 	return r;
 }
 
@@ -642,15 +663,20 @@ int vm_vg_commit(vm_vg *vg)
 	char desc[600];
 	md->description = backup_description(ctx, desc, sizeof(desc));
 
-	struct vmt_buf b = { 0 };
+	/* unchanged LVs stay in the old text (mapped): pieces, not a copy */
+	struct vmt_buf b = { .use_pieces = 1 };
 	vmf_vg_export(md, &b, false);
 	md->description = NULL;
 	vmt_putn(&b, "", 1);               /* the NUL is part of the stored text */
+	vmt_pieces_finish(&b);
 	if (b.oom) {
 		vmt_buf_free(&b);
 		return -ENOMEM;
 	}
-	uint32_t crc = vmf_crc(VMF_INITIAL_CRC, b.p, b.len);
+	uint32_t crc = VMF_INITIAL_CRC;
+	for (size_t i = 0; i < b.npieces; i++)
+		crc = vmf_crc(crc, vmt_piece_ptr(&b, &b.pieces[i]), b.pieces[i].len);
+	const size_t tlen = b.total;
 
 	/* Everything that can be checked is checked before the first write. */
 	size_t n = 0, nmda = 0;
@@ -665,10 +691,10 @@ int vm_vg_commit(vm_vg *vg)
 			continue;
 		devs[n++] = d;
 		for (uint32_t m = 0; m < d->nmda && !r; m++, nmda++)
-			if (b.len > vmf_ring_max_text(d->mda[m].size))
+			if (tlen > vmf_ring_max_text(d->mda[m].size))
 				r = vm_err(ctx, -ENOSPC, "volume group %s: metadata of %zu bytes exceeds the "
 					   "%" PRIu64 " bytes that the metadata area on %s can hold",
-					   md->name, b.len, vmf_ring_max_text(d->mda[m].size), d->path);
+					   md->name, tlen, vmf_ring_max_text(d->mda[m].size), d->path);
 	}
 	if (!r && !nmda)
 		r = vm_err(ctx, -EINVAL, "volume group %s has no metadata area to write to", md->name);
@@ -693,21 +719,14 @@ int vm_vg_commit(vm_vg *vg)
 		for (uint32_t m = 0; m < d->nmda && !r; m++, k++) {
 			struct vm_mda *a = &d->mda[m];
 			struct vmf_raw_locn cur = { 0 };
-			struct vmf_area piece[2];
 			if (a->hdr_ok)
 				cur = a->hdr.slot[0];
-			loc[k] = (struct vmf_raw_locn){ 0, b.len, crc, 0 };
-			if (vmf_ring_place(a->size, &cur, b.len, &loc[k].offset)) {
+			loc[k] = (struct vmf_raw_locn){ 0, tlen, crc, 0 };
+			if (vmf_ring_place(a->size, &cur, tlen, &loc[k].offset)) {
 				cur.size = 0;
-				vmf_ring_place(a->size, &cur, b.len, &loc[k].offset);
+				vmf_ring_place(a->size, &cur, tlen, &loc[k].offset);
 			}
-			int np = vmf_ring_pieces(a->size, loc[k].offset, b.len, piece);
-			uint64_t at = 0;
-			for (int p = 0; p < np && !r; p++) {
-				r = dev_pwrite(ctx, d->wfd, d->path, b.p + at, piece[p].size,
-					       a->offset + piece[p].offset);
-				at += piece[p].size;
-			}
+			r = write_pieces(ctx, d, a, loc[k].offset, &b);
 		}
 	}
 	if (!r)
@@ -742,19 +761,19 @@ int vm_vg_commit(vm_vg *vg)
 	close_all(vg->dropped, vg->ndropped);
 	free(devs);
 	free(loc);
-	/* the old text may be overwritten by a later commit: no more copying from it */
-	vmf_vg_forget_text(md);
-	text_free(&vg->text);
 	if (!r) {
 		vg->disk_seqno = seqno;
 		vg->nadded = 0;
 		vg->ndropped = 0;
 		vg->is_new = false;
 		/* the backup is a convenience: the metadata areas hold the truth */
-		if (backup_after_commit(vg, b.p, b.len - 1))
+		if (backup_after_commit(vg, &b))
 			vm_log(ctx, VM_LOG_WARN, "WARNING: %s", ctx->err);
 	}
 	vmt_buf_free(&b);
+	/* the old text may be overwritten by a later commit: no more copying from it */
+	vmf_vg_forget_text(md);
+	text_free(&vg->text);
 	return r;
 }
 

@@ -546,7 +546,56 @@ oom:
 void vmt_buf_free(struct vmt_buf *b)
 {
 	free(b->p);
+	free(b->pieces);
 	*b = (struct vmt_buf){ 0 };
+}
+
+static void add_piece(struct vmt_buf *b, const char *ext, size_t off, size_t len)
+{
+	if (!len || b->oom)
+		return;
+	struct vmt_piece *last = b->npieces ? &b->pieces[b->npieces - 1] : NULL;
+	if (last && ext && last->ext && last->ext + last->len == ext) {
+		last->len += len;               /* adjacent in the old text: one piece */
+		return;
+	}
+	if (b->npieces == b->piececap) {
+		size_t nc = b->piececap ? b->piececap * 2 : 16;
+		struct vmt_piece *np = realloc(b->pieces, nc * sizeof(*np));
+		if (!np) {
+			b->oom = 1;
+			return;
+		}
+		b->pieces = np;
+		b->piececap = nc;
+	}
+	b->pieces[b->npieces++] = (struct vmt_piece){ ext, off, len };
+}
+
+void vmt_put_ext(struct vmt_buf *b, const char *s, size_t n)
+{
+	if (!b->use_pieces) {
+		vmt_putn(b, s, n);
+		return;
+	}
+	add_piece(b, NULL, b->mark, b->len - b->mark);
+	b->mark = b->len;
+	add_piece(b, s, 0, n);
+	b->total += n;
+}
+
+void vmt_pieces_finish(struct vmt_buf *b)
+{
+	if (!b->use_pieces) {
+		add_piece(b, NULL, 0, b->len);
+		b->total = b->len;
+		return;
+	}
+	add_piece(b, NULL, b->mark, b->len - b->mark);
+	b->mark = b->len;
+	b->total = 0;
+	for (size_t i = 0; i < b->npieces; i++)
+		b->total += b->pieces[i].len;
 }
 
 int vmt_reserve(struct vmt_buf *b, size_t n)

@@ -56,13 +56,35 @@ int vmt_get_int(const struct vmt_node *sec, const char *key, int64_t *out);
 int vmt_get_str(const struct vmt_node *sec, const char *key, const char **out);
 
 /* A growable output buffer. */
+/*
+ * A buffer can also describe its text as pieces: runs of its own bytes and
+ * bytes that live elsewhere (vmt_put_ext), so that large unchanged parts of
+ * an old text are written out from where they are, never copied.
+ */
+struct vmt_piece {
+	const char *ext;         /* external bytes; NULL: the buffer's bytes from off */
+	size_t off, len;
+};
+
 struct vmt_buf {
 	char *p;
 	size_t len, cap;
 	int oom;                 /* sticky: set once an append failed */
 	int flat;                /* no indentation: how lvm2 writes metadata areas */
+	int use_pieces;          /* vmt_put_ext() references instead of copying */
+	struct vmt_piece *pieces;
+	size_t npieces, piececap, mark;
+	size_t total;            /* with pieces: the length of the whole text */
 };
 void vmt_buf_free(struct vmt_buf *b);
+/* Bytes that stay where they are (copied unless b->use_pieces). */
+void vmt_put_ext(struct vmt_buf *b, const char *s, size_t n);
+/* Close the piece list (after the last append); b->total is then the text's length. */
+void vmt_pieces_finish(struct vmt_buf *b);
+static inline const char *vmt_piece_ptr(const struct vmt_buf *b, const struct vmt_piece *pc)
+{
+	return pc->ext ? pc->ext : b->p + pc->off;
+}
 /* Make room for @n more bytes (and a NUL) at once; 0 or -ENOMEM. */
 int vmt_reserve(struct vmt_buf *b, size_t n);
 void vmt_puts(struct vmt_buf *b, const char *s);

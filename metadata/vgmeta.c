@@ -528,16 +528,12 @@ static int import_lv(struct imp *im, const struct vmt_node *sec, struct vmf_lv *
 }
 
 /* Open-addressing set of strings, to find duplicates in linear time. */
-static int dup_check(const char **keys, uint32_t n, size_t keylen, const char **dup)
+/* Open addressing over indices into @keys (0 = empty slot), in @tab of @cap slots. */
+static int dup_check(const char **keys, uint32_t n, size_t keylen, const char **dup, uint32_t *tab,
+		     uint32_t cap)
 {
-	uint32_t cap = 16;
-	while (cap < n * 2)
-		cap *= 2;
-	const char **tab = calloc(cap, sizeof(*tab));
-	if (!tab)
-		return -ENOMEM;
-	int r = 0;
-	for (uint32_t i = 0; i < n && !r; i++) {
+	memset(tab, 0, cap * sizeof(*tab));
+	for (uint32_t i = 0; i < n; i++) {
 		/* eight bytes a step: 20,000 names and ids per read of a large VG */
 		size_t len = keylen ? keylen : strlen(keys[i]);
 		const char *k = keys[i];
@@ -551,47 +547,47 @@ static int dup_check(const char **keys, uint32_t n, size_t keylen, const char **
 		memcpy(&w, k, len);
 		h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
 		h ^= h >> 29;
-		for (uint32_t s = h & (cap - 1);; s = (s + 1) & (cap - 1)) {
+		for (uint32_t s = (uint32_t)h & (cap - 1);; s = (s + 1) & (cap - 1)) {
 			if (!tab[s]) {
-				tab[s] = keys[i];
+				tab[s] = i + 1;
 				break;
 			}
-			if (keylen ? !memcmp(tab[s], keys[i], keylen) : !strcmp(tab[s], keys[i])) {
+			const char *o = keys[tab[s] - 1];
+			if (keylen ? !memcmp(o, keys[i], keylen) : !strcmp(o, keys[i])) {
 				*dup = keys[i];
-				r = 1;
-				break;
+				return 1;
 			}
 		}
 	}
-	free(tab);
-	return r;
+	return 0;
 }
 
 static int check_unique(const struct vmf_vg *vg, char *err)
 {
-	uint32_t n = vg->nlv > vg->npv ? vg->nlv : vg->npv;
+	uint32_t n = vg->nlv > vg->npv ? vg->nlv : vg->npv, cap = 16;
+	while (cap < n * 2)
+		cap *= 2;
 	const char **keys = malloc((n ? n : 1) * sizeof(*keys));
+	uint32_t *tab = malloc(cap * sizeof(*tab));     /* one table for all four checks */
 	const char *dup = NULL;
-	int r;
-	if (!keys)
-		return -ENOMEM;
-	for (uint32_t i = 0; i < vg->nlv; i++)
+	int r = keys && tab ? 0 : -ENOMEM;
+	for (uint32_t i = 0; !r && i < vg->nlv; i++)
 		keys[i] = vg->lvs[i]->name;
-	r = dup_check(keys, vg->nlv, 0, &dup);
-	if (r == 1)
+	if (!r && (r = dup_check(keys, vg->nlv, 0, &dup, tab, cap)) == 1)
 		r = fail(err, "logical volume name \"%s\" appears twice", dup);
 	for (uint32_t i = 0; !r && i < vg->nlv; i++)
 		keys[i] = vg->lvs[i]->id;
-	if (!r && (r = dup_check(keys, vg->nlv, VMF_ID_LEN, &dup)) == 1)
+	if (!r && (r = dup_check(keys, vg->nlv, VMF_ID_LEN, &dup, tab, cap)) == 1)
 		r = fail(err, "two logical volumes share the id %.32s", dup);
 	for (uint32_t i = 0; !r && i < vg->npv; i++)
 		keys[i] = vg->pvs[i].id;
-	if (!r && (r = dup_check(keys, vg->npv, VMF_ID_LEN, &dup)) == 1)
+	if (!r && (r = dup_check(keys, vg->npv, VMF_ID_LEN, &dup, tab, cap)) == 1)
 		r = fail(err, "two physical volumes share the id %.32s", dup);
 	for (uint32_t i = 0; !r && i < vg->npv; i++)
 		keys[i] = vg->pvs[i].name;
-	if (!r && (r = dup_check(keys, vg->npv, 0, &dup)) == 1)
+	if (!r && (r = dup_check(keys, vg->npv, 0, &dup, tab, cap)) == 1)
 		r = fail(err, "two physical volumes are named %.64s", dup);
+	free(tab);
 	free(keys);
 	return r;
 }
@@ -1647,8 +1643,9 @@ static void export_top(const struct vmf_vg *vg, struct vmt_buf *b)
 
 void vmf_vg_export(const struct vmf_vg *vg, struct vmt_buf *b, bool backup)
 {
-	/* one allocation of about the right size: no copies, fewer page faults */
-	if (vmt_reserve(b, vg->text_size + vg->text_size / 8 + 65536))
+	/* one allocation of about the right size: no copies, fewer page faults
+	 * (with pieces, the unchanged LVs are not in the buffer at all) */
+	if (vmt_reserve(b, b->use_pieces ? 65536 : vg->text_size + vg->text_size / 8 + 65536))
 		return;
 	/* metadata areas hold the text unindented, as lvm2 writes it: 16% less to store and read */
 	int flat = b->flat;
@@ -1701,9 +1698,14 @@ void vmf_vg_export(const struct vmf_vg *vg, struct vmt_buf *b, bool backup)
 		for (uint32_t i = 0; i < vg->nlv; i++) {
 			const struct vmf_lv *lv = vg->lvs[i];
 			if (lv->text && !backup) {
-				/* unchanged since read: its own text, as it was */
-				out(b, lv->text, lv->text_len);
-				out(b, "\n", 1);
+				/* unchanged since read: its own text, as it was (with the newline
+				 * after it, so that neighbours in the old text make one piece) */
+				if (lv->text[lv->text_len] == '\n')
+					vmt_put_ext(b, lv->text, lv->text_len + 1);
+				else {
+					vmt_put_ext(b, lv->text, lv->text_len);
+					out(b, "\n", 1);
+				}
 				continue;
 			}
 			open_sec(b, 2, lv->name);
