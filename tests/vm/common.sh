@@ -1,0 +1,51 @@
+# Shared by the host-side VM scripts (setup, mkinitrd, run, check); sourced, not run.
+# The cache (kernel package, extracted vmlinux and modules, base initramfs) lives in
+# $VOLMGR_VM_CACHE, default $HOME/.cache/volmgr-vm, and is reused between runs.
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VM_TOP=$(cd "$VM_DIR/../.." && pwd)
+VM_CACHE=${VOLMGR_VM_CACHE:-${HOME:-/root}/.cache/volmgr-vm}
+VM_KENV=$VM_CACHE/kernel.env           # KVER, KPKG, VMLINUX, MODDIR of the kernel in use
+VM_BASE=$VM_CACHE/initrd-base.cpio.gz  # lvm2/e2fsprogs/busybox/modules, built by mkinitrd
+export LC_ALL=C
+
+# Host packages the harness needs, and the one command (or file) that shows each is there.
+VM_HOST_PKGS="qemu-system-x86 busybox-static cpio xz-utils lvm2 e2fsprogs"
+
+# Modules for the guest, in the order busybox insmod needs (it does not resolve
+# dependencies): crc32c_generic before libcrc32c or dm-thin-pool fails to load.
+VM_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci
+  virtio_mmio virtio_blk loop dm-mod dm-bufio dm-snapshot dm-zero dm-bio-prison
+  crc32c_generic libcrc32c dm-persistent-data dm-thin-pool dm-log dm-region-hash
+  dm-mirror dm-flakey dm-delay"
+# Collected too but loaded only on demand inside the guest (`vm-modprobe ext4`).
+VM_MODULES_EXTRA="crc16 mbcache jbd2 ext4"
+
+vm_msg() { echo "${0##*/}: $*" >&2; }
+vm_die() { vm_msg "$*"; exit 1; }
+
+# vm_as_root CMD...: run CMD as root (directly, or through non-interactive sudo).
+vm_as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"
+	elif command -v sudo >/dev/null 2>&1; then sudo -n "$@"
+	else vm_die "need root for: $*"; fi
+}
+
+vm_pkg_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# vm_load_kernel_env: read kernel.env (written by setup) or fail.
+vm_load_kernel_env() {
+	[ -r "$VM_KENV" ] || return 1
+	# shellcheck disable=SC1090
+	. "$VM_KENV"
+	[ -n "${KVER:-}" ] && [ -s "${VMLINUX:-}" ] && [ -d "${MODDIR:-}" ]
+}
+
+# vm_lock: hold the cache lock until this script exits (setup and mkinitrd run in
+# parallel CI jobs sharing one cache must not build the same files at once).
+vm_lock() {
+	mkdir -p "$VM_CACHE" || vm_die "cannot create $VM_CACHE"
+	exec 9>>"$VM_CACHE/.lock"
+	flock 9 || vm_die "cannot lock $VM_CACHE/.lock"
+}

@@ -1,0 +1,30 @@
+#!/bin/sh
+# shellcheck disable=SC2034,SC2086,SC2116  # TNAME is for lib.sh; $(echo $x) squashes blanks
+# Guest test, second boot on the disks t_reboot_a.sh wrote: the VG is there, lvm2
+# activates it, the data written before the reboot reads back, volmgr sees the VG.
+TNAME=vm_reboot_b
+. /test/lib.sh
+
+check "nothing is active at boot" sh -c '! dmsetup ls | grep -q "^rvg-"'
+out=$(vgs --noheadings -o vg_name,pv_count,lv_count rvg 2>&1)
+is "lvm2 finds rvg after the reboot" "$(echo $out)" "rvg 2 2"
+ok "vgchange -ay rvg" vgchange -q -ay rvg
+check "rvg-data is a block device" [ -b /dev/mapper/rvg-data ]
+check "rvg-small is a block device" [ -b /dev/mapper/rvg-small ]
+is "rvg-data size" "$(blockdev --getsize64 /dev/mapper/rvg-data 2>&1)" $((96 * 1048576))
+
+pattern 1 >/tmp/p1
+pattern 2 >/tmp/p2
+pattern 3 >/tmp/p3
+ok "pattern 1 at 0 of rvg/data survived" sh -c 'dd if=/dev/mapper/rvg-data bs=1M count=1 2>/dev/null | cmp -s - /tmp/p1'
+ok "pattern 2 at 80 MiB of rvg/data survived" sh -c 'dd if=/dev/mapper/rvg-data bs=1M skip=80 count=1 2>/dev/null | cmp -s - /tmp/p2'
+ok "pattern 3 at 0 of rvg/small survived" sh -c 'dd if=/dev/mapper/rvg-small bs=1M count=1 2>/dev/null | cmp -s - /tmp/p3'
+
+export VOLMGR_SYSTEM_DIR=/tmp/vm VOLMGR_LOCK_DIR=/tmp/vm/lock VOLMGR_DEVICES="$D1,$D2"
+mkdir -p /tmp/vm
+out=$(volmgr lvs --noheadings -o lv_name,lv_size rvg 2>&1)
+is "volmgr lvs rvg" "$(echo $out)" "data 96.00m small 8.00m"
+
+ok "vgchange -an rvg" vgchange -q -an rvg
+check "no rvg devices left in device-mapper" sh -c '! dmsetup ls | grep -q "^rvg-"'
+finish
