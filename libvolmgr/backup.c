@@ -289,7 +289,9 @@ out:
 int vm_vg_check(vm_ctx *ctx, const char *name, bool repair)
 {
 	vm_vg *vg;
+	ctx->verify_all = true;
 	int r = vm_vg_open(ctx, name, repair ? VM_VG_WRITE : VM_VG_READ, &vg);
+	ctx->verify_all = false;
 	if (r)
 		return r;
 	int problems = 0;

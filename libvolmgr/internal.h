@@ -127,6 +127,7 @@ struct vm_ctx {
 	char err[VM_ERRLEN];
 	struct scan *scan;
 	bool keep_texts;                  /* scans keep the texts they parse (a VG opened to write) */
+	bool verify_all;                  /* scans read every copy, even those known by checksum */
 };
 
 /* ctx.c */

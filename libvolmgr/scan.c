@@ -208,6 +208,25 @@ static int scan_mda(vm_ctx *ctx, struct scan *s, int fd, struct vm_dev *d, struc
 		m->state = MDA_EMPTY;
 		return 0;
 	}
+	/*
+	 * Another PV's copy with this checksum and size was read and verified
+	 * already: the same text, most likely; do not read it again (a VG of
+	 * several PVs holds one copy on each). vgck reads every copy, and every
+	 * commit rewrites them all.
+	 */
+	for (size_t i = 0; !ctx->verify_all && i < s->ntext; i++) {
+		struct parsed *p = &s->texts[i];
+		if (p->crc != m->hdr.slot[0].checksum || p->size + 1 != m->hdr.slot[0].size || p->bad)
+			continue;
+		m->md = p;
+		m->state = MDA_OK;
+		snprintf(m->vgname, sizeof(m->vgname), "%s", p->vgname);
+		if (p->md) {
+			m->seqno = p->md->seqno;
+			memcpy(m->vgid, p->md->id, VMF_ID_LEN);
+		}
+		return 0;
+	}
 	struct text text;
 	if ((r = mda_read_text(ctx, fd, d, m, &text))) {
 		m->state = MDA_BAD;
