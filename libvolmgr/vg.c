@@ -653,7 +653,7 @@ int vm_vg_commit(vm_vg *vg)
 		    !(md->pvs[i].device = vmf_strdup(md, d->path)))
 			return -ENOMEM;
 	}
-	if (vmf_vg_validate(md, err))
+	if (vmf_vg_validate_changes(md, err))
 		return vm_err(ctx, -EINVAL, "volume group %s: refusing to write inconsistent metadata: %s",
 			      md->name, err);
 	uint64_t seqno = vg->disk_seqno + 1;

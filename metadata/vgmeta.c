@@ -593,11 +593,13 @@ static int check_unique(const struct vmf_vg *vg, char *err)
 }
 
 /* The model's own rules, as import applies them to a text. */
-static int check_model(const struct vmf_vg *vg, char *err)
+static int check_model(const struct vmf_vg *vg, char *err, bool skip_unchanged)
 {
 	for (uint32_t l = 0; l < vg->nlv; l++) {
 		const struct vmf_lv *lv = vg->lvs[l];
 		uint64_t at = 0;
+		if (skip_unchanged && lv->text)
+			continue;               /* unchanged since the read that checked it */
 		if (vmf_name_check(lv->name, NULL) || !lv->nseg)
 			return fail(err, "logical volume %.64s: invalid name or no segments", lv->name);
 		for (uint32_t s = 0; s < lv->nseg; s++) {
@@ -626,11 +628,11 @@ static int check_model(const struct vmf_vg *vg, char *err)
 	return 0;
 }
 
-int vmf_vg_validate(const struct vmf_vg *vg, char *err)
+static int validate(const struct vmf_vg *vg, char *err, bool skip_unchanged)
 {
 	int r = check_unique(vg, err);
 	if (!r)
-		r = check_model(vg, err);
+		r = check_model(vg, err, skip_unchanged);
 	if (r)
 		return r;
 	struct vmf_pvmap *maps;
@@ -638,6 +640,16 @@ int vmf_vg_validate(const struct vmf_vg *vg, char *err)
 	if (!r)
 		vmf_pvmaps_free(maps, vg->npv);
 	return r;
+}
+
+int vmf_vg_validate(const struct vmf_vg *vg, char *err)
+{
+	return validate(vg, err, false);
+}
+
+int vmf_vg_validate_changes(const struct vmf_vg *vg, char *err)
+{
+	return validate(vg, err, true);
 }
 
 static int import_vg(struct vmt_tree *tree, struct vmf_vg **out, char *err, bool validate);
@@ -945,23 +957,19 @@ static bool lane_seg(struct vmf_vg *vg, struct lane *l, struct vmf_lv *lv, struc
 			break;
 		if (!lane_char(l, '='))
 			return false;
-		uint32_t bit;
-#define IS_KEY(k) (n == sizeof(k) - 1 && !memcmp(w, k, n))
-		if (IS_KEY("start_extent"))
-			bit = 1, type_ok = type_ok && true;
-		else if (IS_KEY("extent_count"))
-			bit = 2;
-		else if (IS_KEY("type"))
-			bit = 4;
-		else if (IS_KEY("stripe_count"))
-			bit = 8;
-		else if (IS_KEY("stripe_size"))
-			bit = 16;
-		else if (IS_KEY("stripes"))
-			bit = 32;
-		else
-			return false;
+		uint32_t bit = 0;
+#define IS_KEY(k) (!memcmp(w, k, sizeof(k) - 1))
+		switch (n) {       /* by length first: one comparison for most keys */
+		case 4: bit = IS_KEY("type") ? 4 : 0; break;
+		case 7: bit = IS_KEY("stripes") ? 32 : 0; break;
+		case 11: bit = IS_KEY("stripe_size") ? 16 : 0; break;
+		case 12:
+			bit = IS_KEY("start_extent") ? 1 : IS_KEY("extent_count") ? 2 : IS_KEY("stripe_count") ? 8 : 0;
+			break;
+		}
 #undef IS_KEY
+		if (!bit)
+			return false;
 		if (seen & bit)
 			return false;
 		seen |= bit;
@@ -1038,27 +1046,22 @@ static bool lane_lv(struct vmf_vg *vg, struct lane *l, struct lane_pvs *pvs, boo
 			return false;
 		const char *s;
 		size_t sn;
-		uint32_t bit;
-#define IS_KEY(k) (n == sizeof(k) - 1 && !memcmp(w, k, n))
-		if (IS_KEY("id"))
-			bit = 1;
-		else if (IS_KEY("status"))
-			bit = 2;
-		else if (IS_KEY("flags"))
-			bit = 4;
-		else if (IS_KEY("tags"))
-			bit = 8;
-		else if (IS_KEY("allocation_policy"))
-			bit = 16;
-		else if (IS_KEY("creation_time"))
-			bit = 32;
-		else if (IS_KEY("creation_host"))
-			bit = 64;
-		else if (IS_KEY("segment_count"))
-			bit = 128;
-		else
-			return false;
+		uint32_t bit = 0;
+#define IS_KEY(k) (!memcmp(w, k, sizeof(k) - 1))
+		switch (n) {       /* by length first: one comparison for most keys */
+		case 2: bit = IS_KEY("id") ? 1 : 0; break;
+		case 4: bit = IS_KEY("tags") ? 8 : 0; break;
+		case 5: bit = IS_KEY("flags") ? 4 : 0; break;
+		case 6: bit = IS_KEY("status") ? 2 : 0; break;
+		case 13:
+			bit = IS_KEY("creation_time") ? 32 : IS_KEY("creation_host") ? 64 :
+			      IS_KEY("segment_count") ? 128 : 0;
+			break;
+		case 17: bit = IS_KEY("allocation_policy") ? 16 : 0; break;
+		}
 #undef IS_KEY
+		if (!bit)
+			return false;
 		if ((seen & bit) || lv.nseg)    /* keys after segments: not the usual layout */
 			return false;
 		seen |= bit;

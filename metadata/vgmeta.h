@@ -131,6 +131,8 @@ static inline void vmf_lv_changed(struct vmf_lv *lv) { lv->text = NULL; }
 
 /* Re-run every consistency rule of import on the in-memory model. */
 int vmf_vg_validate(const struct vmf_vg *vg, char *err);
+/* The same, but LVs unchanged since they were read (vmf_lv.text) are taken as checked. */
+int vmf_vg_validate_changes(const struct vmf_vg *vg, char *err);
 
 /* Names, tags */
 int vmf_name_check(const char *name, char *err);               /* VG or LV name */

@@ -440,6 +440,15 @@ static void import_bad(const char *text, const char *want, const char *what)
 		fail_msg("%s: the reason must be one non-empty line, got \"%s\"", what, err);
 	if (want && !strstr(err, want))
 		fail_msg("%s: reason \"%s\" does not mention \"%s\"", what, err, want);
+	/* the same refusal when the LVs keep their sections (a VG opened to write) */
+	char err2[VMF_ERRLEN] = "";
+	r = vmf_vg_from_text_spans(text, strlen(text), &vg, err2);
+	if (r != -EINVAL) {
+		vmf_vg_free(vg);
+		fail_msg("%s: with spans, expected -EINVAL, got %d", what, r);
+	}
+	if (strcmp(err, err2))
+		fail_msg("%s: with spans, reason \"%s\" instead of \"%s\"", what, err2, err);
 }
 
 static char *export_str(const struct vmf_vg *vg, bool backup)
