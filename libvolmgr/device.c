@@ -44,34 +44,32 @@ int dev_open(vm_ctx *ctx, const char *path, int flags, int *fd, uint64_t *size, 
 	return 0;
 }
 
-int dev_pread(vm_ctx *ctx, int fd, const char *path, void *buf, size_t len, uint64_t off)
+/* All of @len bytes at @off, or a one-line reason. */
+static int dev_rw(vm_ctx *ctx, int fd, const char *path, char *buf, size_t len, uint64_t off, bool wr)
 {
 	size_t done = 0;
 	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
+		ssize_t n = wr ? pwrite(fd, buf + done, len - done, (off_t)(off + done))
+			       : pread(fd, buf + done, len - done, (off_t)(off + done));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return vm_err(ctx, n < 0 ? -errno : -EIO, "%s: read of %zu bytes at offset %" PRIu64
-				      " failed: %s", path, len, off, n < 0 ? strerror(errno) : "end of device");
+			return vm_err(ctx, n < 0 ? -errno : -EIO, "%s: %s of %zu bytes at offset %" PRIu64
+				      " failed: %s", path, wr ? "write" : "read", len, off,
+				      n < 0 ? strerror(errno) : "end of device");
 		done += (size_t)n;
 	}
 	return 0;
 }
 
+int dev_pread(vm_ctx *ctx, int fd, const char *path, void *buf, size_t len, uint64_t off)
+{
+	return dev_rw(ctx, fd, path, buf, len, off, false);
+}
+
 int dev_pwrite(vm_ctx *ctx, int fd, const char *path, const void *buf, size_t len, uint64_t off)
 {
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pwrite(fd, (const char *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return vm_err(ctx, n < 0 ? -errno : -EIO, "%s: write of %zu bytes at offset %" PRIu64
-				      " failed: %s", path, len, off, n < 0 ? strerror(errno) : "end of device");
-		done += (size_t)n;
-	}
-	return 0;
+	return dev_rw(ctx, fd, path, (char *)buf, len, off, true);
 }
 
 int dev_sync(vm_ctx *ctx, int fd, const char *path)

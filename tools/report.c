@@ -187,7 +187,8 @@ static void s_lv_time(const struct row *r, char *b, size_t n, const struct opts 
 #pragma GCC diagnostic pop
 }
 
-static void s_devices(const struct row *r, char *b, size_t n, const struct opts *o)
+/* Each stripe of the row's segment: "dev(pe)" joined by ',' or "dev:pe-last" by ' '. */
+static void stripes(const struct row *r, char *b, size_t n, bool ranges)
 {
 	struct vm_seg s = segof(r);
 	size_t w = 0;
@@ -195,23 +196,24 @@ static void s_devices(const struct row *r, char *b, size_t n, const struct opts 
 	for (uint32_t k = 0; k < s.stripes && w < n; k++) {
 		vm_pv *pv;
 		uint64_t pe;
-		if (!vm_lv_seg_stripe(r->lv, r->seg, k, &pv, &pe))
+		if (vm_lv_seg_stripe(r->lv, r->seg, k, &pv, &pe))
+			continue;
+		if (ranges)
+			w += snprintf(b + w, n - w, "%s%s:%" PRIu64 "-%" PRIu64, k ? " " : "", vm_pv_device(pv),
+				      pe, pe + s.extent_count / s.stripes - 1);
+		else
 			w += snprintf(b + w, n - w, "%s%s(%" PRIu64 ")", k ? "," : "", vm_pv_device(pv), pe);
 	}
 }
 
+static void s_devices(const struct row *r, char *b, size_t n, const struct opts *o)
+{
+	stripes(r, b, n, false);
+}
+
 static void s_seg_pe_ranges(const struct row *r, char *b, size_t n, const struct opts *o)
 {
-	struct vm_seg s = segof(r);
-	size_t w = 0;
-	b[0] = 0;
-	for (uint32_t k = 0; k < s.stripes && w < n; k++) {
-		vm_pv *pv;
-		uint64_t pe;
-		if (!vm_lv_seg_stripe(r->lv, r->seg, k, &pv, &pe))
-			w += snprintf(b + w, n - w, "%s%s:%" PRIu64 "-%" PRIu64, k ? " " : "", vm_pv_device(pv),
-				      pe, pe + s.extent_count / s.stripes - 1);
-	}
+	stripes(r, b, n, true);
 }
 
 static const struct field fields[] = {

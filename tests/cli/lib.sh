@@ -69,6 +69,45 @@ same() {
 	if [ "$2" == "$3" ]; then pass "$1"; else failed "$1"; diff <(echo "$2") <(echo "$3") | head -20; fi
 }
 
+# Refusals that must leave every byte as it was.
+
+# Every byte of every device (from the backing files, once the command has
+# exited) and every file in the volmgr system directory.
+state() {
+	cksum "$TESTDIR"/disk*.img
+	(cd "$VOLMGR_SYSTEM_DIR" 2>/dev/null && find . -type f | sort | xargs -r md5sum)
+}
+
+mark() { LAST=$(state); }
+
+# refused DESC PATTERN CMD...: CMD exits non-zero with one error line that
+# contains PATTERN, and changes nothing that state() sees.
+refused() {
+	local d=$1 pat=$2 err rc now
+	shift 2
+	err=$("$@" 2>&1 > /dev/null < /dev/null)
+	rc=$?
+	err=$(printf '%s\n' "$err" | grep -v '^  WARNING:')
+	if [ $rc -eq 0 ]; then failed "$d: exit 0"
+	elif [ -z "$err" ] || [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then failed "$d: expected one line of error, got: $err"
+	elif [[ "$err" != *"$pat"* ]]; then failed "$d: expected an error saying '$pat', got: $err"
+	else pass "$d ($err)"; fi
+	now=$(state)
+	if [ "$LAST" == "$now" ]; then pass "$d: nothing written"
+	else failed "$d: changed a device or a file in $VOLMGR_SYSTEM_DIR"; fi
+	LAST=$now
+}
+
+# blank DESC DEV: DEV holds no signature and is no PV, for blkid and both tools.
+blank() {
+	same "$1: blkid finds nothing on $2" "$(blkid -p "$2" 2>&1)" ""
+	same "$1: volmgr pvs does not list $2" "$("$V" pvs --noheadings -o pv_name 2>&1 | grep -c -- "$2 *\$")" "0"
+	same "$1: lvm2 pvs does not list $2" "$(pvs --noheadings -o pv_name 2>/dev/null | grep -c -- "$2 *\$")" "0"
+}
+
+# lvm2_lvs VG: "name attr[0]" of every LV lvm2 shows, hidden ones in brackets
+lvm2_lvs() { lvs -a --noheadings -o lv_name,lv_attr "$1" 2>/dev/null | awk '{ print $1, substr($2, 1, 1) }'; }
+
 # checksum of every test device, to prove nothing was written
 devsums() { for l in "${LOOPS[@]}"; do md5sum < "$l"; done; }
 

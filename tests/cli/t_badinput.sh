@@ -11,16 +11,6 @@
 # snapshot written by hand.
 setup_loops 8 64
 
-# Everything a command could write: every byte of every device, read from
-# the loop devices' backing files once the command has exited (the kernel
-# syncs a block device on its last close), with cksum (a CRC: fast enough to
-# run after each case), and every file in the system directory (backup/ and
-# archive/) by name and content. The whole batch is also checked with md5 on
-# the loop devices themselves (devsums).
-state() {
-	cksum "$TESTDIR"/disk*.img
-	(cd "$VOLMGR_SYSTEM_DIR" && find . -type f | sort | xargs -r md5sum)
-}
 
 # bad DESC CMD...: CMD fails with one error line (see `fails`), with no
 # terminal on stdin, and changes nothing that state() sees. Cases run back to
@@ -34,33 +24,8 @@ bad() {
 	LAST=$now
 }
 
-# refused DESC PATTERN CMD...: as bad, and the error line contains PATTERN
-# (so that the case fails for the reason it is about, not another one).
-refused() {
-	local d=$1 pat=$2 err rc now
-	shift 2
-	err=$("$@" 2>&1 > /dev/null < /dev/null)
-	rc=$?
-	err=$(printf '%s\n' "$err" | grep -v '^  WARNING:')
-	if [ $rc -eq 0 ]; then failed "$d: exit 0"
-	elif [ -z "$err" ] || [ "$(printf '%s\n' "$err" | wc -l)" -ne 1 ]; then failed "$d: expected one line of error, got: $err"
-	elif [[ "$err" != *"$pat"* ]]; then failed "$d: expected an error saying '$pat', got: $err"
-	else pass "$d ($err)"; fi
-	now=$(state)
-	[ "$LAST" == "$now" ] || failed "$d: changed a device or a file in $VOLMGR_SYSTEM_DIR"
-	LAST=$now
-}
 
-# blank DESC DEV: DEV holds no signature and is no PV, for blkid and both tools.
-blank() {
-	same "$1: blkid finds nothing on $2" "$(blkid -p "$2" 2>&1)" ""
-	same "$1: volmgr pvs does not list $2" "$("$V" pvs --noheadings -o pv_name 2>&1 | grep -c -- "$2 *\$")" "0"
-	same "$1: lvm2 pvs does not list $2" "$(pvs --noheadings -o pv_name 2>/dev/null | grep -c -- "$2 *\$")" "0"
-}
 
-# lvm2_attr1 VG: "name first-character-of-lv_attr" for each LV lvm2 shows
-# (hidden ones too, in brackets).
-lvm2_attr1() { lvs -a --noheadings -o lv_name,lv_attr "$1" 2>/dev/null | awk '{ print $1, substr($2, 1, 1) }'; }
 
 # noprompt CMD...: run CMD, dropping the echo of a question it could not ask
 # ("  Do you really ...? [y/n]: [n]", as lvm2 prints it too when stdin is not
@@ -171,7 +136,7 @@ description = "an old-style snapshot, by hand"
 VG
 ok "volmgr vgcfgrestore vsnap with a snapshot" "$V" vgcfgrestore -f "$TESTDIR/vsnap.vg" vsnap
 ok "lvm2 vgck vsnap with a snapshot" vgck vsnap
-same "lvm2 reads it as a snapshot: origin 'o', COW 's'" "$(lvm2_attr1 vsnap)" "cow s
+same "lvm2 reads it as a snapshot: origin 'o', COW 's'" "$(lvm2_lvs vsnap)" "cow s
 origin o"
 PLAIN=$TESTDIR/plain.img
 truncate -s 16M "$PLAIN"
@@ -369,7 +334,7 @@ ok "lvm2 vgck vg after the batch" vgck vg
 ok "lvm2 vgck vgm after the batch" vgck vgm
 ok "lvm2 vgck vgo after the batch" vgck vgo
 ok "lvm2 vgck vsnap after the batch" vgck vsnap
-same "lvm2 still reads vsnap's snapshot after the batch" "$(lvm2_attr1 vsnap)" "cow s
+same "lvm2 still reads vsnap's snapshot after the batch" "$(lvm2_lvs vsnap)" "cow s
 origin o"
 
 # ---------------------------------------------------------------- not bad input
@@ -396,11 +361,11 @@ else failed "vgs -vv: no debug message on standard error: $err"; fi
 # the origin is used by nothing and can be renamed.
 ok "volmgr lvremove vsnap/snapshot0" "$V" lvremove vsnap/snapshot0
 ok "lvm2 vgck vsnap without snapshot0" vgck vsnap
-same "lvm2: no snapshot left, and no COW" "$(lvm2_attr1 vsnap)" "origin -"
+same "lvm2: no snapshot left, and no COW" "$(lvm2_lvs vsnap)" "origin -"
 same "volmgr lists the origin only" "$("$V" lvs --noheadings -o lv_name,lv_attr vsnap 2>&1 | xargs)" "origin -wi-------"
 ok "volmgr lvrename the former origin" "$V" lvrename vsnap origin origin2
 ok "lvm2 vgck vsnap after the rename" vgck vsnap
-same "lvm2 sees origin2 alone" "$(lvm2_attr1 vsnap)" "origin2 -"
+same "lvm2 sees origin2 alone" "$(lvm2_lvs vsnap)" "origin2 -"
 same "the snapshot's extents are free again" "$("$V" vgs --noheadings -o vg_free_count vsnap | tr -d ' ')" \
 	"$((PECOUNT - 4))"
 
