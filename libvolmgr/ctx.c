@@ -159,13 +159,8 @@ int vm_ctx_new(vm_ctx **out)
 	const char *devs = getenv("VOLMGR_DEVICES");
 	if (!r && devs && *devs)
 		r = vm_ctx_set_devices(ctx, devs);
-	if (r) {
-		/* keep the reason readable by the caller through a minimal context */
-		*out = ctx;
-		return r;
-	}
-	*out = ctx;
-	return 0;
+	*out = ctx;             /* also on failure: vm_ctx_error() says why */
+	return r;
 }
 
 void vm_ctx_free(vm_ctx *ctx)

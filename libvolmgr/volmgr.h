@@ -35,7 +35,9 @@ typedef bool (*vm_confirm_fn)(const char *question, void *user);
 
 /*
  * A new context. Reads $VOLMGR_SYSTEM_DIR (default /etc/volmgr)/volmgr.conf
- * if present and $VOLMGR_DEVICES (comma-separated device list).
+ * if present and $VOLMGR_DEVICES (comma-separated device list). When that
+ * fails (-errno), *out is still a context, for vm_ctx_error() to say why;
+ * free it with vm_ctx_free(). Only -ENOMEM leaves *out unset.
  */
 int vm_ctx_new(vm_ctx **out);
 void vm_ctx_free(vm_ctx *ctx);

@@ -362,7 +362,7 @@ int main(int argc, char **argv)
 	int r = parse_opts(c, argc, argv, &o);
 	if (r)
 		return r;
-	vm_ctx *ctx;
+	vm_ctx *ctx = NULL;
 	/* Backups record the command that made them, as lvm2's do. */
 	char desc[512] = "volmgr";
 	size_t at = strlen(desc);
