@@ -285,7 +285,15 @@ static int parse_opts(const struct command *c, int argc, char **argv, struct opt
 		case O_METADATASIZE: o->metadatasize = a; break;
 		case O_DATAALIGNMENT: o->dataalignment = a; break;
 		case O_PESIZE: o->extentsize = a; break;
-		case O_OPTIONS: o->options = a; break;
+		case O_OPTIONS:
+			/* -o given again adds its fields, as lvm2 does */
+			if (o->options) {
+				static char joined[4096];
+				snprintf(joined, sizeof(joined), "%s,%s", o->options, a[0] == '+' ? a + 1 : a);
+				o->options = joined;
+			} else
+				o->options = a;
+			break;
 		case O_SORT: o->sort = a; break;
 		case O_NOHEADINGS: o->noheadings = true; break;
 		case O_NOSUFFIX: o->nosuffix = true; break;

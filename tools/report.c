@@ -978,14 +978,20 @@ int display_run(vm_ctx *ctx, struct opts *o, enum report_kind kind)
 	int rc = 0, r;
 	char **names = NULL;
 	size_t n = 0;
+	bool *seen = calloc(o->argc + 1, sizeof(*seen));      /* pvdisplay: each argument a PV */
+	if (!seen)
+		return EXIT_FAILED;
 	if (kind == REPORT_PV) {
-		if ((r = vm_scan(ctx)))
+		if ((r = vm_scan(ctx))) {
+			free(seen);
 			return fail(ctx, r);
+		}
 		for (size_t i = 0; i < vm_orphan_count(ctx); i++) {
 			vm_pv *pv = vm_orphan_at(ctx, i);
 			bool want = !o->argc;
 			for (int k = 0; k < o->argc; k++)
-				want |= !strcmp(o->argv[k], vm_pv_device(pv));
+				if (!strcmp(o->argv[k], vm_pv_device(pv)))
+					want = seen[k] = true;
 			if (want)
 				display_pv(pv);
 		}
@@ -996,8 +1002,10 @@ int display_run(vm_ctx *ctx, struct opts *o, enum report_kind kind)
 		for (size_t i = 0; names && i < n; i++)
 			names[i] = strdup(o->argv[i]);
 	} else {
-		if (kind != REPORT_PV && (r = vm_scan_names(ctx)))
+		if (kind != REPORT_PV && (r = vm_scan_names(ctx))) {
+			free(seen);
 			return fail(ctx, r);
+		}
 		n = vm_vg_name_count(ctx);
 		names = calloc(n + 1, sizeof(*names));
 		for (size_t i = 0; names && i < n; i++)
@@ -1020,7 +1028,8 @@ int display_run(vm_ctx *ctx, struct opts *o, enum report_kind kind)
 			vm_pv *pv = vm_vg_pv_at(h, k);
 			bool want = !o->argc;
 			for (int a = 0; a < o->argc; a++)
-				want |= !strcmp(o->argv[a], vm_pv_device(pv));
+				if (!strcmp(o->argv[a], vm_pv_device(pv)))
+					want = seen[a] = true;
 			if (want)
 				display_pv(pv);
 		}
@@ -1041,5 +1050,11 @@ int display_run(vm_ctx *ctx, struct opts *o, enum report_kind kind)
 	for (size_t i = 0; names && i < n; i++)
 		free(names[i]);
 	free(names);
+	for (int k = 0; kind == REPORT_PV && k < o->argc; k++)
+		if (!seen[k]) {
+			fprintf(stderr, "volmgr %s: %s: not a physical volume\n", o->cmd, o->argv[k]);
+			rc = EXIT_FAILED;
+		}
+	free(seen);
 	return rc;
 }

@@ -272,4 +272,9 @@ same "lvm2: the pool's _tdata and _tmeta went with it" "$(lvm2_lvs vp)" "plain -
 same "vp: only plain's extent is in use" \
 	"$(vgs --noheadings -o vg_extent_count,vg_free_count vp 2>/dev/null | awk '{ print $1 - $2 }')" 1
 
+# ---------------------------------------------------------------- 9. small report rules
+fails "pvdisplay of a path that is no PV" "$V" pvdisplay /dev/nonexistent
+same "-o given twice adds its fields (as lvm2)" "$("$V" lvs -o lv_name -o +lv_size vp 2>&1)" \
+	"$("$V" lvs -o lv_name,lv_size vp 2>&1)"
+
 finish
