@@ -1017,6 +1017,101 @@ static bool lane_seg(struct vmf_vg *vg, struct lane *l, struct vmf_lv *lv, struc
 	return true;
 }
 
+/*
+ * The layout volmgr itself writes for a linear LV of one segment, byte for
+ * byte: matched with a handful of memcmp() instead of key by key. Anything
+ * else (other whitespace, keys, segments) returns false and lane_lv()
+ * reads the section key by key; both build the same LV.
+ */
+static bool lit(const char **p, const char *end, const char *s, size_t n)
+{
+	if ((size_t)(end - *p) < n || memcmp(*p, s, n))
+		return false;
+	*p += n;
+	return true;
+}
+#define LIT(p, end, s) lit(p, end, s, sizeof(s) - 1)
+
+static bool canon_u64(const char **p, const char *end, uint64_t *v, char stop)
+{
+	struct lane l = { *p, end };
+	if (*p == end || !(**p >= '0' && **p <= '9') || !lane_u64(&l, v) || l.p == end || *l.p != stop)
+		return false;
+	*p = l.p + 1;
+	return true;
+}
+
+static bool canon_lv(struct vmf_vg *vg, struct lane *l, struct lane_pvs *pvs, bool spans,
+		     const char *name, size_t nlen, const char *nbuf)
+{
+	const char *p = l->p, *end = l->end, *s;
+	char idbuf[39];
+	uint64_t ctime, extents, pe;
+	struct vmf_lv lv = { 0 };
+	if (!LIT(&p, end, "\nid = \"") || end - p < 39 || p[38] != '"')
+		return false;
+	memcpy(idbuf, p, 38);
+	idbuf[38] = 0;
+	if (vmf_id_parse(idbuf, lv.id))
+		return false;
+	p += 39;
+	if (!LIT(&p, end, "\nstatus = [\"READ\", \"WRITE\", \"VISIBLE\"]\nflags = []\ncreation_time = ") ||
+	    !canon_u64(&p, end, &ctime, '\n') || !LIT(&p, end, "creation_host = \""))
+		return false;
+	for (s = p; s < end && *s != '"' && *s != '\\' && *s; s++)
+		;
+	if (s == end || *s != '"')
+		return false;
+	size_t hlen = (size_t)(s - p);
+	const char *host = p;
+	p = s + 1;
+	if (!LIT(&p, end, "\nsegment_count = 1\nsegment1 {\nstart_extent = 0\nextent_count = ") ||
+	    !canon_u64(&p, end, &extents, '\n') || !extents ||
+	    !LIT(&p, end, "type = \"striped\"\nstripe_count = 1\nstripes = [\n\""))
+		return false;
+	for (s = p; s < end && lane_key_char(*s); s++)
+		;
+	int pv = s > p ? lane_pv(pvs, p, (size_t)(s - p)) : -1;
+	p = s;
+	if (pv < 0 || !LIT(&p, end, "\", ") || !canon_u64(&p, end, &pe, '\n') || !LIT(&p, end, "]\n}\n}"))
+		return false;
+	/* matched: build it as lane_lv() would */
+	const char **st = grow(vg, NULL, 0, &lv.status.cap, sizeof(*st));
+	if (!st)
+		return false;
+	st[0] = "READ";
+	st[1] = "WRITE";
+	st[2] = "VISIBLE";
+	lv.status.v = st;
+	lv.status.n = 3;
+	lv.creation_time = (int64_t)ctime;
+	if (vg->nlv && vg->lvs[vg->nlv - 1]->creation_host &&
+	    !strncmp(vg->lvs[vg->nlv - 1]->creation_host, host, hlen) && !vg->lvs[vg->nlv - 1]->creation_host[hlen])
+		lv.creation_host = vg->lvs[vg->nlv - 1]->creation_host;
+	else if (!(lv.creation_host = lane_dup(vg, host, hlen)))
+		return false;
+	struct vmf_seg *seg = vmf_lv_add_seg(vg, &lv, 1);
+	if (!seg)
+		return false;
+	seg->start_extent = 0;
+	seg->extent_count = extents;
+	seg->stripes[0] = (struct vmf_stripe){ (uint32_t)pv, pe };
+	struct vmf_lv *nlv = add_lv(vg, nbuf, true);
+	if (!nlv)
+		return false;
+	const char *keep = nlv->name;
+	*nlv = lv;
+	nlv->name = keep;
+	l->p = p;
+	if (spans) {
+		nlv->text = name;
+		nlv->text_len = (uint32_t)(p - name);
+	}
+	(void)nlen;
+	return true;
+}
+#undef LIT
+
 /* One LV section at l->p (its name). True with the LV added; false: take the generic way. */
 static bool lane_lv(struct vmf_vg *vg, struct lane *l, struct lane_pvs *pvs, bool spans)
 {
@@ -1029,6 +1124,8 @@ static bool lane_lv(struct vmf_vg *vg, struct lane *l, struct lane_pvs *pvs, boo
 	nbuf[nlen] = 0;
 	if (vmf_name_check(nbuf, NULL))
 		return false;
+	if (canon_lv(vg, l, pvs, spans, name, nlen, nbuf))
+		return true;
 	struct vmf_lv lv = { 0 };
 	uint64_t segcount = 0;
 	uint32_t seen = 0;
