@@ -1241,8 +1241,11 @@ static const char *find_lv_body(const char *t, size_t len)
 			const char *k = p;
 			while (k > t && lane_ws(k[-1]))
 				k--;
+			/* the whole key, as the generic parser reads keys: what comes
+			 * before it must end a token there (it also takes bytes >= 0x80
+			 * and punctuation as key characters) */
 			if (k - t >= 15 && !memcmp(k - 15, "logical_volumes", 15) &&
-			    (k - 15 == t || !lane_key_char(k[-16])))
+			    (k - 15 == t || strchr(" \t\n\r\v\f{}]\"", k[-16])))
 				return p + 1;
 		} else if (c == '}' && !depth--)
 			return NULL;
