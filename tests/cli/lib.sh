@@ -108,6 +108,50 @@ blank() {
 # lvm2_lvs VG: "name attr[0]" of every LV lvm2 shows, hidden ones in brackets
 lvm2_lvs() { lvs -a --noheadings -o lv_name,lv_attr "$1" 2>/dev/null | awk '{ print $1, substr($2, 1, 1) }'; }
 
+# handmade VG DEV LV-SECTIONS [EXTENT-SECTORS]: VG on DEV (extents of 1 MiB
+# unless given), created by volmgr, then given the LVs (metadata text, as
+# lvm2 writes it) by volmgr vgcfgrestore; lvm2 must accept it. For LVs that
+# neither tool can create without device-mapper: snapshots, thin pools.
+handmade() {
+	local vg=$1 dev=$2 ext=${4:-2048} vgid pvid sz start count
+	ok "vgcreate $vg" "$V" vgcreate -s "$((ext / 2))k" "$vg" "$dev"
+	vgid=$("$V" vgs --noheadings -o vg_uuid "$vg" | tr -d ' ')
+	read -r pvid sz start count <<< "$("$V" pvs --noheadings --units s --nosuffix \
+		-o pv_uuid,dev_size,pe_start,pv_pe_count "$dev")"
+	cat > "$TESTDIR/$vg.vg" <<VG
+$vg {
+	id = "$vgid"
+	seqno = 1
+	format = "lvm2"
+	status = ["RESIZEABLE", "READ", "WRITE"]
+	flags = []
+	extent_size = $ext
+	max_lv = 0
+	max_pv = 0
+	metadata_copies = 0
+	physical_volumes {
+		pv0 {
+			id = "$pvid"
+			device = "$dev"
+			status = ["ALLOCATABLE"]
+			flags = []
+			dev_size = $sz
+			pe_start = $start
+			pe_count = $count
+		}
+	}
+	logical_volumes {
+$3
+	}
+}
+contents = "Text Format Volume Group"
+version = 1
+description = "by hand"
+VG
+	ok "volmgr vgcfgrestore $vg" "$V" vgcfgrestore -f "$TESTDIR/$vg.vg" "$vg"
+	ok "lvm2 vgck $vg as written" vgck "$vg"
+}
+
 # checksum of every test device, to prove nothing was written
 devsums() { for l in "${LOOPS[@]}"; do md5sum < "$l"; done; }
 

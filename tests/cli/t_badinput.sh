@@ -55,87 +55,52 @@ NARROW=$D1,$D2,$D3,$D4,$D5,$D7,$D8
 # lvm2-format.md), by hand, since lvm2 cannot create snapshots without
 # device-mapper: "origin", the COW store "cow" (no longer VISIBLE), and the
 # hidden "snapshot0" that joins them with one segment of type "snapshot".
-ok "vgcreate vsnap on D8" "$V" vgcreate vsnap "$D8"
-VGID=$("$V" vgs --noheadings -o vg_uuid vsnap | tr -d ' ')
-read -r PVID DEVSZ PESTART PECOUNT <<< "$("$V" pvs --noheadings --units s --nosuffix \
-	-o pv_uuid,dev_size,pe_start,pv_pe_count "$D8")"
-cat > "$TESTDIR/vsnap.vg" <<VG
-vsnap {
-	id = "$VGID"
-	seqno = 1
-	format = "lvm2"
-	status = ["RESIZEABLE", "READ", "WRITE"]
-	flags = []
-	extent_size = 8192
-	max_lv = 0
-	max_pv = 0
-	metadata_copies = 0
-	physical_volumes {
-		pv0 {
-			id = "$PVID"
-			device = "$D8"
-			status = ["ALLOCATABLE"]
-			flags = []
-			dev_size = $DEVSZ
-			pe_start = $PESTART
-			pe_count = $PECOUNT
-		}
-	}
-	logical_volumes {
-		origin {
-			id = "0rigin-0000-0000-0000-0000-0000-000001"
-			status = ["READ", "WRITE", "VISIBLE"]
+handmade vsnap "$D8" "		origin {
+			id = \"0rigin-0000-0000-0000-0000-0000-000001\"
+			status = [\"READ\", \"WRITE\", \"VISIBLE\"]
 			flags = []
 			creation_time = 1700000000
-			creation_host = "handmade"
+			creation_host = \"handmade\"
 			segment_count = 1
 			segment1 {
 				start_extent = 0
 				extent_count = 4
-				type = "striped"
+				type = \"striped\"
 				stripe_count = 1
-				stripes = ["pv0", 0]
+				stripes = [\"pv0\", 0]
 			}
 		}
 		cow {
-			id = "cowcow-0000-0000-0000-0000-0000-000002"
-			status = ["READ", "WRITE"]
+			id = \"cowcow-0000-0000-0000-0000-0000-000002\"
+			status = [\"READ\", \"WRITE\"]
 			flags = []
 			creation_time = 1700000000
-			creation_host = "handmade"
+			creation_host = \"handmade\"
 			segment_count = 1
 			segment1 {
 				start_extent = 0
 				extent_count = 2
-				type = "striped"
+				type = \"striped\"
 				stripe_count = 1
-				stripes = ["pv0", 4]
+				stripes = [\"pv0\", 4]
 			}
 		}
 		snapshot0 {
-			id = "snapsh-0000-0000-0000-0000-0000-000003"
-			status = ["READ", "WRITE"]
+			id = \"snapsh-0000-0000-0000-0000-0000-000003\"
+			status = [\"READ\", \"WRITE\"]
 			flags = []
 			creation_time = 1700000000
-			creation_host = "handmade"
+			creation_host = \"handmade\"
 			segment_count = 1
 			segment1 {
 				start_extent = 0
 				extent_count = 4
-				type = "snapshot"
+				type = \"snapshot\"
 				chunk_size = 8
-				origin = "origin"
-				cow_store = "cow"
+				origin = \"origin\"
+				cow_store = \"cow\"
 			}
-		}
-	}
-}
-contents = "Text Format Volume Group"
-version = 1
-description = "an old-style snapshot, by hand"
-VG
-ok "volmgr vgcfgrestore vsnap with a snapshot" "$V" vgcfgrestore -f "$TESTDIR/vsnap.vg" vsnap
-ok "lvm2 vgck vsnap with a snapshot" vgck vsnap
+		}" 8192
 same "lvm2 reads it as a snapshot: origin 'o', COW 's'" "$(lvm2_lvs vsnap)" "cow s
 origin o"
 PLAIN=$TESTDIR/plain.img
@@ -367,7 +332,7 @@ ok "volmgr lvrename the former origin" "$V" lvrename vsnap origin origin2
 ok "lvm2 vgck vsnap after the rename" vgck vsnap
 same "lvm2 sees origin2 alone" "$(lvm2_lvs vsnap)" "origin2 -"
 same "the snapshot's extents are free again" "$("$V" vgs --noheadings -o vg_free_count vsnap | tr -d ' ')" \
-	"$((PECOUNT - 4))"
+	"$(($("$V" vgs --noheadings -o vg_extent_count vsnap) - 4))"
 
 # ---------------------------------------------------------------- full metadata area
 # Each LV carries 8 tags of 1,000 characters so that a handful fill vgm's

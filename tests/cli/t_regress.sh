@@ -54,47 +54,6 @@ type = \"striped\"
 stripe_count = 1
 stripes = [\"pv0\", $4]" "${5:-}"
 }
-# handmade VG DEV LV-SECTIONS: VG on DEV (1 MiB extents), created by volmgr,
-# then given the LVs by volmgr vgcfgrestore; lvm2 must accept it.
-handmade() {
-	local vg=$1 dev=$2 vgid pvid sz start count
-	ok "vgcreate $vg" "$V" vgcreate -s 1m "$vg" "$dev"
-	vgid=$("$V" vgs --noheadings -o vg_uuid "$vg" | tr -d ' ')
-	read -r pvid sz start count <<< "$("$V" pvs --noheadings --units s --nosuffix \
-		-o pv_uuid,dev_size,pe_start,pv_pe_count "$dev")"
-	cat > "$TESTDIR/$vg.vg" <<VG
-$vg {
-	id = "$vgid"
-	seqno = 1
-	format = "lvm2"
-	status = ["RESIZEABLE", "READ", "WRITE"]
-	flags = []
-	extent_size = 2048
-	max_lv = 0
-	max_pv = 0
-	metadata_copies = 0
-	physical_volumes {
-		pv0 {
-			id = "$pvid"
-			device = "$dev"
-			status = ["ALLOCATABLE"]
-			flags = []
-			dev_size = $sz
-			pe_start = $start
-			pe_count = $count
-		}
-	}
-	logical_volumes {
-$3
-	}
-}
-contents = "Text Format Volume Group"
-version = 1
-description = "by hand"
-VG
-	ok "volmgr vgcfgrestore $vg" "$V" vgcfgrestore -f "$TESTDIR/$vg.vg" "$vg"
-	ok "lvm2 vgck $vg as written" vgck "$vg"
-}
 
 # a thin pool "pool" (tmeta at PE 0-1, tdata at PE 2-3) whose discards
 # setting is "passdown"
