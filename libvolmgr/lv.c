@@ -159,6 +159,22 @@ int vm_vg_size_to_extents(vm_vg *vg, const vm_lv *lv, const struct vm_size *sz,
 	return 0;
 }
 
+int vm_lv_resize_target(vm_lv *lv, const struct vm_size *sz, const char *const *pvs, size_t npvs,
+			uint64_t *extents)
+{
+	vm_vg *vg = lv->vg;
+	uint64_t cur = vmf_lv_extents(lv->md), n;
+	const struct vmf_seg *last = &lv->md->segs[lv->md->nseg - 1];
+	int r = vm_vg_size_to_extents(vg, lv, sz, pvs, npvs, last->stripe_count ? last->stripe_count : 1, &n);
+	if (r)
+		return r;
+	if (sz->sign < 0 && n >= cur)
+		return vm_err(vg->ctx, -EINVAL, "%s/%s has %" PRIu64 " extents: cannot reduce by %" PRIu64,
+			      vg->md->name, lv->md->name, cur, n);
+	*extents = sz->sign > 0 ? cur + n : sz->sign < 0 ? cur - n : n;
+	return 0;
+}
+
 int vm_lv_create(vm_vg *vg, const struct vm_lv_params *p, vm_lv **out)
 {
 	vm_ctx *ctx = vg->ctx;

@@ -196,6 +196,13 @@ int vm_vg_size_to_extents(vm_vg *vg, const vm_lv *lv, const struct vm_size *sz,
 			  const char *const *pvs, size_t npvs, uint32_t stripes, uint64_t *extents);
 
 int vm_lv_create(vm_vg *vg, const struct vm_lv_params *p, vm_lv **out);
+/*
+ * The size @lv would have after a resize to @sz as lvm2 reads it: "+" adds,
+ * "-" takes away, no sign sets; percentages of @pvs (or the VG); rounded to
+ * the stripes of its last segment. -EINVAL if it would reach zero or below.
+ */
+int vm_lv_resize_target(vm_lv *lv, const struct vm_size *sz, const char *const *pvs, size_t npvs,
+			uint64_t *extents);
 /* Grow or shrink to @extents; growth allocates with @alloc from @pvs (or any). */
 int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc,
 		 const char *const *pvs, size_t npvs);

@@ -518,7 +518,7 @@ int cmd_lvresize(vm_ctx *ctx, struct opts *o)
 	if ((r = vm_vg_open(ctx, vgname, VM_VG_WRITE, &vg)))
 		return fail(ctx, r);
 	vm_lv *lv = vm_vg_lv_find(vg, lvname);
-	uint64_t cur = 0, ext = 0, target = 0;
+	uint64_t cur = 0, target = 0;
 	const char *const *pvs = (const char *const *)o->argv + 1;
 	if (!lv) {
 		fprintf(stderr, "volmgr %s: logical volume %s/%s not found\n", o->cmd, vgname, lvname);
@@ -526,17 +526,8 @@ int cmd_lvresize(vm_ctx *ctx, struct opts *o)
 		goto out;
 	}
 	cur = vm_lv_extents(lv);
-	struct vm_seg last;
-	vm_lv_seg(lv, vm_lv_seg_count(lv) - 1, &last);
-	if ((r = vm_vg_size_to_extents(vg, lv, &sz, pvs, o->argc - 1, last.stripes, &ext))) {
+	if ((r = vm_lv_resize_target(lv, &sz, pvs, o->argc - 1, &target))) {
 		r = fail(ctx, r);
-		goto out;
-	}
-	target = sz.sign > 0 ? cur + ext : sz.sign < 0 ? (ext < cur ? cur - ext : 0) : ext;
-	if (sz.sign < 0 && ext >= cur) {
-		fprintf(stderr, "volmgr %s: %s/%s has %" PRIu64 " extents: cannot reduce by %" PRIu64 "\n",
-			o->cmd, vgname, lvname, cur, ext);
-		r = EXIT_FAILED;
 		goto out;
 	}
 	if ((grow_only && target <= cur) || (shrink_only && target >= cur) || target == cur) {

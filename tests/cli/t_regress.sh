@@ -233,6 +233,8 @@ same "vp: only plain's extent is in use" \
 
 # ---------------------------------------------------------------- 9. small report rules
 fails "pvdisplay of a path that is no PV" "$V" pvdisplay /dev/nonexistent
+mark
+refused "lvreduce by every extent the LV has" "cannot reduce by 1" "$V" lvreduce -f -l -1 vp/plain
 same "-o given twice adds its fields (as lvm2)" "$("$V" lvs -o lv_name -o +lv_size vp 2>&1)" \
 	"$("$V" lvs -o lv_name,lv_size vp 2>&1)"
 
