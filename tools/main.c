@@ -172,14 +172,6 @@ bool ask_user(const struct opts *o, const char *fmt, ...)
 	return confirm_cb(q, (void *)o);
 }
 
-static const struct optdef *find_opt(int id)
-{
-	for (size_t i = 0; i < sizeof(optdefs) / sizeof(*optdefs); i++)
-		if (optdefs[i].id == id)
-			return &optdefs[i];
-	return NULL;
-}
-
 static bool accepts(const struct command *c, const char *name)
 {
 	size_t n = strlen(name);
@@ -216,6 +208,7 @@ static void usage_all(FILE *f)
 static int parse_opts(const struct command *c, int argc, char **argv, struct opts *o)
 {
 	struct option lopts[64];
+	int short_id[256] = { 0 };
 	char sopts[128] = "+";
 	size_t nl = 0, ns = 1;
 	for (size_t i = 0; i < sizeof(optdefs) / sizeof(*optdefs); i++) {
@@ -224,6 +217,7 @@ static int parse_opts(const struct command *c, int argc, char **argv, struct opt
 			continue;
 		lopts[nl++] = (struct option){ d->name, d->has_arg, NULL, d->id };
 		if (d->shortopt) {
+			short_id[d->shortopt] = d->id;
 			sopts[ns++] = (char)d->shortopt;
 			if (d->has_arg)
 				sopts[ns++] = ':';
@@ -244,14 +238,7 @@ static int parse_opts(const struct command *c, int argc, char **argv, struct opt
 		if (ch == ':')
 			return usage_error(o, "option '%s' needs an argument", argv[optind - 1]);
 		if (ch < 256)
-			for (size_t i = 0; i < nl; i++) {
-				const struct optdef *d = NULL;
-				for (size_t j = 0; j < sizeof(optdefs) / sizeof(*optdefs); j++)
-					if (optdefs[j].id == lopts[i].val)
-						d = &optdefs[j];
-				if (d && d->shortopt == ch)
-					id = d->id;
-			}
+			id = short_id[ch];      /* -s is --snapshot to lvcreate, --physicalextentsize to vgcreate */
 		const char *a = optarg;
 		switch (id) {
 		case O_SIZE: o->size = a; break;
@@ -320,7 +307,6 @@ static int parse_opts(const struct command *c, int argc, char **argv, struct opt
 			return usage_error(o, "unrecognised option '%s'", argv[optind - 1]);
 		}
 	}
-	(void)find_opt;
 	o->argc = argc - optind;
 	o->argv = argv + optind;
 	return 0;

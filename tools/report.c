@@ -429,7 +429,8 @@ void fmt_human(uint64_t v, char *b, size_t n)
 
 struct table {
 	const struct field **f;
-	size_t nf;
+	size_t nf;              /* fields per row; the first `shown` are printed, the rest only sort */
+	size_t shown;
 	struct cell *cells;     /* nrows * nf */
 	size_t nrows, cap;
 	char *pool;             /* cell texts, NUL-separated; offset 0 is "" */
@@ -544,7 +545,7 @@ static void print_table(struct table *t, enum report_kind kind)
 		printf("  {\n      \"report\": [\n          {\n              \"%s\": [\n", jname[kind]);
 		for (size_t r = 0; r < t->nrows; r++) {
 			printf("                  {");
-			for (size_t i = 0; i < t->nf; i++) {
+			for (size_t i = 0; i < t->shown; i++) {
 				if (i)
 					printf(", ");
 				json_str(t->f[i]->name);
@@ -560,10 +561,10 @@ static void print_table(struct table *t, enum report_kind kind)
 		return;         /* no rows, no headings: lvm2 prints nothing */
 	bool align = !o->separator && !o->unbuffered;
 	const char *sep = o->separator ? o->separator : " ";
-	size_t *w = calloc(t->nf, sizeof(*w));
+	size_t *w = calloc(t->shown, sizeof(*w));
 	if (!w)
 		return;
-	for (size_t i = 0; i < t->nf && align; i++) {
+	for (size_t i = 0; i < t->shown && align; i++) {
 		w[i] = min_width(t->f[i]);
 		for (size_t r = 0; r < t->nrows; r++)
 			if (t->cells[r * t->nf + i].len > w[i])
@@ -571,7 +572,7 @@ static void print_table(struct table *t, enum report_kind kind)
 	}
 	if (!o->noheadings) {
 		fputs("  ", stdout);
-		for (size_t i = 0; i < t->nf; i++) {
+		for (size_t i = 0; i < t->shown; i++) {
 			const char *h = t->f[i]->heading;
 			if (i)
 				fputs(sep, stdout);
@@ -590,7 +591,7 @@ static void print_table(struct table *t, enum report_kind kind)
 		size_t at = 0;
 		line[at++] = ' ';
 		line[at++] = ' ';
-		for (size_t i = 0; i < t->nf; i++) {
+		for (size_t i = 0; i < t->shown; i++) {
 			const struct cell *c = &t->cells[r * t->nf + i];
 			size_t pad = align && w[i] > c->len ? w[i] - c->len : 0;
 			if (at + seplen + pad + c->len + 2 > linecap) {
@@ -670,8 +671,8 @@ static int add_fields(struct table *t, const char *list, enum report_kind kind)
 	return 0;
 }
 
-/* Sort keys must be among the shown fields; hidden ones are added at the end... as lvm2 does. */
-static int set_sort(struct table *t, const char *list, enum report_kind kind, size_t shown)
+/* Sort keys that are not shown are added as hidden columns after the shown ones. */
+static int set_sort(struct table *t, const char *list, enum report_kind kind)
 {
 	char *copy = strdup(list), *save = NULL;
 	if (!copy)
@@ -706,7 +707,6 @@ static int set_sort(struct table *t, const char *list, enum report_kind kind, si
 		t->sortcol[t->nsort++] = dir * (int)(col + 1);
 	}
 	free(copy);
-	(void)shown;
 	return r;
 }
 
@@ -795,10 +795,9 @@ int report_run(vm_ctx *ctx, struct opts *o, enum report_kind kind)
 			goto bad;
 	} else if ((r = add_fields(&t, opt ? opt : defaults[kind], kind)))
 		goto bad;
-	size_t shown = t.nf;
-	if ((r = set_sort(&t, o->sort ? o->sort : default_sort[kind], kind, shown)))
+	t.shown = t.nf;
+	if ((r = set_sort(&t, o->sort ? o->sort : default_sort[kind], kind)))
 		goto bad;
-	size_t keep = t.nf;
 
 	int *found = calloc(o->argc + 1, sizeof(int));
 	if (!found) {
@@ -876,20 +875,6 @@ int report_run(vm_ctx *ctx, struct opts *o, enum report_kind kind)
 				rc = EXIT_FAILED;
 			}
 	sort_rows(&t);
-	t.nf = keep;
-	/* columns added only for sorting stay hidden */
-	{
-		size_t full = t.nf;
-		t.nf = shown;
-		struct cell *packed = malloc((t.nrows ? t.nrows : 1) * shown * sizeof(*packed));
-		if (packed) {
-			for (size_t rr = 0; rr < t.nrows; rr++)
-				for (size_t c = 0; c < shown; c++)
-					packed[rr * shown + c] = t.cells[rr * full + c];
-			free(t.cells);
-			t.cells = packed;
-		}
-	}
 	print_table(&t, kind);
 out:
 	free(found);

@@ -60,6 +60,7 @@ check() {
 	same_report "$s" cat lvs -o "$LVF" "$vg"
 	same_report "$s" mask_col2 lvs -o lv_name,lv_attr,lv_allocation_policy,seg_count "$vg"
 	same_report "$s" cat vgs -o "$VGF" "$vg"
+	same_report "$s (sorted by a column not shown)" cat lvs -o lv_name -O -lv_size,lv_name "$vg"
 	same_report "$s" cat pvs -o "$PVF"
 	same_report "$s (libvirt)" mask_last "${LIBVIRT_LVS[@]}" "$vg"
 	same_report "$s (libvirt)" cat "${LIBVIRT_VGS[@]}" "$vg"
