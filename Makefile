@@ -23,8 +23,8 @@ ifeq ($(SANITIZE),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined
 endif
-ALL_CFLAGS = $(BASE) $(WARN) $(CFLAGS) $(shell pkg-config --cflags blkid uuid 2>/dev/null)
-LIBS_LIB  := $(shell pkg-config --libs blkid uuid 2>/dev/null)
+ALL_CFLAGS = $(BASE) $(WARN) $(CFLAGS) $(shell pkg-config --cflags blkid uuid devmapper 2>/dev/null)
+LIBS_LIB  := $(shell pkg-config --libs blkid uuid devmapper 2>/dev/null)
 
 ifeq ($(V),1)
 Q :=

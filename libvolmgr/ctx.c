@@ -102,6 +102,9 @@ static int load_config(vm_ctx *ctx)
 		return vm_err(ctx, r, "%s: %s", path, err);
 	const struct vmt_node *dev = vmt_find(vmt_root(t), "devices");
 	const struct vmt_node *bk = vmt_find(vmt_root(t), "backup");
+	const struct vmt_node *gl = vmt_find(vmt_root(t), "global");
+	if (gl && gl->type != VMT_SECTION)
+		gl = NULL;
 	if (dev && dev->type != VMT_SECTION)
 		dev = NULL;
 	if (bk && bk->type != VMT_SECTION)
@@ -133,6 +136,7 @@ static int load_config(vm_ctx *ctx)
 		}
 	}
 	ctx->scan_lvs = conf_int(dev, "scan_lvs", 0);
+	ctx->activation = conf_int(gl, "activation", 1);
 	ctx->backup = conf_int(bk, "backup", 1);
 	ctx->archive = conf_int(bk, "archive", 1);
 	ctx->archive_min = conf_int(bk, "archive_min", 10);
@@ -151,7 +155,7 @@ int vm_ctx_new(vm_ctx **out)
 	const char *lock = getenv("VOLMGR_LOCK_DIR");
 	ctx->system_dir = xstrdup(sys && *sys ? sys : VM_DEFAULT_SYSTEM_DIR);
 	ctx->lock_dir = xstrdup(lock && *lock ? lock : VM_DEFAULT_LOCK_DIR);
-	ctx->backup = ctx->archive = true;
+	ctx->backup = ctx->archive = ctx->activation = true;
 	ctx->archive_min = 10;
 	ctx->archive_max = 50;
 	ctx->archive_days = 30;

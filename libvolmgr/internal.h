@@ -106,6 +106,8 @@ struct vm_vg {
 	struct vm_dev **added;            /* PVs joining (label flag, maybe new label) */
 	uint32_t nadded;
 	char *old_name;
+	struct act_pending { char id[VMF_ID_LEN]; bool shrink; } *pend;   /* active LVs changed */
+	size_t npend;
 	struct text text;                 /* the text md was read from, while its LVs point into it */
 };
 
@@ -128,6 +130,8 @@ struct vm_ctx {
 	struct scan *scan;
 	bool keep_texts;                  /* scans keep the texts they parse (a VG opened to write) */
 	bool verify_all;                  /* scans read every copy, even those known by checksum */
+	bool dm_checked, dm_ok;           /* device-mapper usable (asked once) */
+	bool activation;                  /* global/activation in volmgr.conf */
 };
 
 /* ctx.c */
@@ -177,6 +181,12 @@ vm_lv *vg_lv_handle(vm_vg *vg, struct vmf_lv *md);
 int alloc_extend(vm_vg *vg, struct vmf_lv *lv, uint64_t extents, uint32_t stripes,
 		 uint32_t stripe_size, enum vm_alloc policy, const bool *allowed);
 void alloc_reduce(vm_vg *vg, struct vmf_lv *lv, uint64_t extents);
+
+/* activate.c */
+int act_before_remove(vm_lv *lv);
+int act_note(vm_lv *lv, bool shrink);
+int act_before_commit(vm_vg *vg);
+int act_after_commit(vm_vg *vg);
 
 /* backup.c */
 int backup_write(vm_vg *vg, const char *path);

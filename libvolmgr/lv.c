@@ -278,11 +278,13 @@ int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc, const char *c
 		return vm_err(ctx, -EALREADY, "%s/%s already has %" PRIu64 " extents", vg->md->name, m->name,
 			      cur);
 	if (extents < cur) {
-		if ((r = in_use(lv, "reduced")))
+		if ((r = in_use(lv, "reduced")) || (r = act_note(lv, true)))
 			return r;
 		alloc_reduce(vg, m, extents);
 		return 0;
 	}
+	if ((r = act_note(lv, false)))
+		return r;
 	bool *mask;
 	if ((r = pv_mask(vg, pvs, npvs, &mask)))
 		return r;
@@ -324,7 +326,7 @@ static void remove_md(struct vmf_vg *md, struct vmf_lv *lv, int depth)
 int vm_lv_remove(vm_lv *lv)
 {
 	int r;
-	if ((r = writable(lv->vg)) || (r = in_use(lv, "removed")))
+	if ((r = writable(lv->vg)) || (r = in_use(lv, "removed")) || (r = act_before_remove(lv)))
 		return r;
 	remove_md(lv->vg->md, lv->md, 0);
 	vg_changed(lv->vg);
@@ -335,7 +337,7 @@ int vm_vg_remove_lvs(vm_vg *vg)
 {
 	struct vmf_vg *md = vg->md;
 	int r;
-	if ((r = writable(vg)))
+	if ((r = writable(vg)) || (r = vm_vg_deactivate(vg)))
 		return r;
 	/* each pass removes what nothing uses any more; a cycle would stop it */
 	for (bool progress = true; progress && md->nlv;) {
@@ -369,6 +371,8 @@ int vm_lv_rename(vm_lv *lv, const char *new_name)
 	const char *n = vmf_strdup(vg->md, new_name);
 	if (!n)
 		return -ENOMEM;
+	if ((r = act_note(lv, false)))
+		return r;
 	lv->md->name = n;
 	vmf_lv_changed(lv->md);
 	return 0;
@@ -473,8 +477,11 @@ void vm_lv_attr(const vm_lv *lv, char out[11])
 	out[1] = vmf_strlist_has(&m->status, "WRITE") ? 'w' : 'r';
 	out[2] = a;
 	out[3] = vmf_strlist_has(&m->status, "FIXED_MINOR") ? 'm' : '-';
-	out[4] = '-';
-	out[5] = '-';
+	struct vm_lv_state st;
+	if (vm_lv_state((vm_lv *)lv, &st))
+		st.active = false;
+	out[4] = st.active ? (st.suspended ? 's' : 'a') : '-';
+	out[5] = st.active && st.open_count ? 'o' : '-';
 	out[6] = '-';
 	out[7] = '-';
 	out[8] = '-';

@@ -88,6 +88,7 @@ void vm_vg_free(vm_vg *vg)
 	free(vg->added);
 	free(vg->dropped);
 	free(vg->old_name);
+	free(vg->pend);
 	vmf_vg_free(vg->md);
 	text_free(&vg->text);
 	scan_put(vg->scan);
@@ -475,6 +476,14 @@ int vm_vg_rename(vm_vg *vg, const char *new_name)
 		return r ? r : vm_err(ctx, -EBUSY, "volume group %s: rename it in a change of its own",
 				      vg->md->name);
 	}
+	for (uint32_t l = 0; l < vg->md->nlv && !r; l++) {
+		vm_lv *lv = vg_lv_handle(vg, vg->md->lvs[l]);
+		r = lv ? act_note(lv, false) : -ENOMEM;
+	}
+	if (r) {
+		lock_drop(fd);
+		return r;
+	}
 	vg->md->name = nn;
 	vg->lockfd2 = fd;
 	return 0;
@@ -489,6 +498,8 @@ int vm_vg_remove(vm_vg *vg, bool force)
 	if (vg->md->nlv && !force)
 		return vm_err(ctx, -EBUSY, "volume group %s still holds %u logical volumes",
 			      vg->md->name, vg->md->nlv);
+	if ((r = vm_vg_deactivate(vg)))
+		return r;
 	if (vg->lockfd2 < 0 && (r = lock_take(ctx, VM_ORPHAN_LOCK, true, &vg->lockfd2)))
 		return r;
 	vg->removed = true;
@@ -656,6 +667,8 @@ int vm_vg_commit(vm_vg *vg)
 	if (vmf_vg_validate_changes(md, err))
 		return vm_err(ctx, -EINVAL, "volume group %s: refusing to write inconsistent metadata: %s",
 			      md->name, err);
+	if ((r = act_before_commit(vg)))
+		return r;
 	uint64_t seqno = vg->disk_seqno + 1;
 	md->seqno = seqno;
 	md->creation_host = hostname();
@@ -769,6 +782,8 @@ int vm_vg_commit(vm_vg *vg)
 		/* the backup is a convenience: the metadata areas hold the truth */
 		if (backup_after_commit(vg, &b))
 			vm_log(ctx, VM_LOG_WARN, "WARNING: %s", ctx->err);
+		/* the metadata is written: a device that cannot follow is an error, not a rollback */
+		r = act_after_commit(vg);
 	}
 	vmt_buf_free(&b);
 	/* the old text may be overwritten by a later commit: no more copying from it */

@@ -239,6 +239,77 @@ int vm_lv_seg(const vm_lv *lv, size_t i, struct vm_seg *out);
 /* Stripe @k of segment @i: the PV and its first extent. */
 int vm_lv_seg_stripe(vm_lv *lv, size_t i, uint32_t k, vm_pv **pv, uint64_t *pe);
 
+/* ---------------------------------------------------------------- activation */
+
+/*
+ * LVs as device-mapper devices, named as lvm2 names them: /dev/mapper/VG-LV
+ * (a '-' inside either name doubled), dm uuid "LVM-" + VG id + LV id, and
+ * the link /dev/VG/LV. Without device-mapper in the kernel every LV is
+ * inactive and activating fails with -ENODEV.
+ */
+bool vm_dm_available(vm_ctx *ctx);
+/*
+ * 0 when LVs can be activated; -EPERM when volmgr.conf turns activation
+ * off (global/activation = 0: every LV stays inactive, nothing asks the
+ * kernel); -ENODEV when the kernel has no device-mapper.
+ */
+int vm_activation_check(vm_ctx *ctx);
+
+struct vm_lv_state {
+	bool active;                   /* a dm device with the LV's uuid exists */
+	bool suspended;
+	bool read_only;
+	uint32_t open_count;
+	int32_t major, minor;          /* -1 when inactive */
+	char dm_name[128];             /* its name in the kernel, "" when inactive */
+};
+int vm_lv_state(vm_lv *lv, struct vm_lv_state *out);
+
+enum { VM_ACTIVATE_PARTIAL = 1 };  /* parts on missing PVs become error targets */
+/* Activate (nothing to do if active). A failure leaves no device behind. */
+int vm_lv_activate(vm_lv *lv, unsigned flags);
+/* Deactivate; -EBUSY while it is open. */
+int vm_lv_deactivate(vm_lv *lv);
+/* Load the table the metadata gives an active LV (suspend, load, resume). */
+int vm_lv_refresh(vm_lv *lv);
+/*
+ * After the commit that created @lv: activate it, wipe the signatures in it
+ * (@wipe) and zero its first 4 KiB (@zero). On failure the LV is deactivated,
+ * removed and that removal committed.
+ */
+int vm_lv_activate_new(vm_lv *lv, bool zero, bool wipe);
+/* Every visible LV not flagged to skip activation; *@nactive counts those now active. */
+int vm_vg_activate(vm_vg *vg, unsigned flags, size_t *nactive);
+/* Every LV; none if any is open (-EBUSY). */
+int vm_vg_deactivate(vm_vg *vg);
+/*
+ * Active LVs follow metadata changes by themselves: vm_lv_remove() and
+ * vm_vg_remove() deactivate first (-EBUSY when open); vm_vg_commit() gives
+ * a reduced LV its smaller table before writing and a grown or renamed LV
+ * its new table or name after.
+ */
+
+/* The filesystem in an active LV (-ENXIO when inactive); type "" if none is found. */
+struct vm_fs_info {
+	char type[32];                 /* blkid's name: "ext4", "xfs", ... */
+	uint64_t size;                 /* bytes, from the superblock (ext2/3/4, xfs); 0 if unknown */
+	char mountpoint[256];          /* "" when not mounted */
+};
+int vm_lv_fs_info(vm_lv *lv, struct vm_fs_info *out);
+/*
+ * Resize the filesystem in an active LV to @new_size: ext2/3/4 with
+ * resize2fs (grows mounted or not, shrinks only unmounted; @check runs
+ * e2fsck -f first when unmounted), xfs with xfs_growfs (grows, mounted).
+ * The tools' output goes to the log.
+ */
+int vm_lv_fs_resize(vm_lv *lv, uint64_t new_size, bool check);
+
+/* The dm name of VG/LV (with an optional layer such as "real", "cow"). */
+int vm_dm_name(const char *vg, const char *lv, const char *layer, char *out, size_t len);
+/* The reverse: "" for no layer. -EINVAL if @dm is not such a name. */
+int vm_dm_name_split(const char *dm, char *vg, size_t vglen, char *lv, size_t lvlen, char *layer,
+		     size_t layerlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,7 +19,7 @@ static int size_arg(const struct opts *o, const char *what, const char *s, char 
 }
 
 
-/* Activation needs device-mapper, which this version does not drive yet. */
+/* -a: *want is true for y, ay, ey, ly, false for n, en, ln (and when -a is not given). */
 static int check_activate(const struct opts *o, bool *want)
 {
 	*want = false;
@@ -35,10 +35,18 @@ static int check_activate(const struct opts *o, bool *want)
 	return usage_error(o, "--activate %s: expected y, n, ay, ey, en, ly or ln", a);
 }
 
-static int no_activation(const struct opts *o)
+/* --activationmode: complete (the default) or partial; degraded means complete here (no RAID). */
+static int activation_flags(const struct opts *o, unsigned *flags)
 {
-	fprintf(stderr, "volmgr %s: activation is not available in this version (use -an)\n", o->cmd);
-	return EXIT_FAILED;
+	*flags = 0;
+	if (!o->activationmode || !strcmp(o->activationmode, "complete") ||
+	    !strcmp(o->activationmode, "degraded"))
+		return 0;
+	if (!strcmp(o->activationmode, "partial")) {
+		*flags = VM_ACTIVATE_PARTIAL;
+		return 0;
+	}
+	return usage_error(o, "--activationmode %s: expected complete, degraded or partial", o->activationmode);
 }
 
 /* ---------------------------------------------------------------- PV */
@@ -296,24 +304,39 @@ int cmd_vgck(vm_ctx *ctx, struct opts *o)
 static int change_one(vm_ctx *ctx, struct opts *o, const char *name)
 {
 	vm_vg *vg;
+	bool want;
+	unsigned flags;
+	size_t n = 0;
 	int r;
+	check_activate(o, &want);
+	activation_flags(o, &flags);
 	if ((r = vm_vg_open(ctx, name, VM_VG_READ, &vg)))
 		return fail(ctx, r);
-	say(o, "0 logical volume(s) in volume group \"%s\" now active", name);
+	if (o->refresh) {
+		for (size_t i = 0; i < vm_vg_lv_total(vg) && !r; i++)
+			if (vm_lv_visible(vm_vg_lv_at(vg, i)) && vm_lv_known(vm_vg_lv_at(vg, i)))
+				r = vm_lv_refresh(vm_vg_lv_at(vg, i));
+	} else if (want)
+		r = vm_vg_activate(vg, flags, &n);
+	else
+		r = vm_vg_deactivate(vg);
+	if (!o->refresh && (!r || want))
+		say(o, "%zu logical volume(s) in volume group \"%s\" now active", n, name);
 	vm_vg_free(vg);
-	return 0;
+	return r ? fail(ctx, r) : 0;
 }
 
 int cmd_vgchange(vm_ctx *ctx, struct opts *o)
 {
 	bool want;
+	unsigned flags;
 	int r;
-	if (!o->activate)
-		return usage_error(o, "nothing to change (only -a is supported)");
-	if ((r = check_activate(o, &want)))
+	if (!o->activate && !o->refresh)
+		return usage_error(o, "nothing to change (give -a or --refresh)");
+	if ((r = check_activate(o, &want)) || (r = activation_flags(o, &flags)))
 		return r;
-	if (want)
-		return no_activation(o);
+	if (o->activate && o->refresh)
+		return usage_error(o, "give -a or --refresh, not both");
 	return each_vg(ctx, o, change_one);
 }
 
@@ -382,8 +405,18 @@ int cmd_lvcreate(vm_ctx *ctx, struct opts *o)
 	}
 	if (o->alloc && vm_alloc_parse(o->alloc, &p.alloc))
 		return usage_error(o, "--alloc %s: expected normal, contiguous, cling, anywhere or inherit", o->alloc);
-	if (active)
-		return no_activation(o);
+	/* -a y is the default; without device-mapper nothing is written */
+	active = !o->activate || active;
+	if (active && (r = vm_activation_check(ctx))) {
+		if (r != -EPERM)
+			return fail(ctx, r);
+		fprintf(stderr, "  WARNING: activation is turned off: the new logical volume stays inactive.\n");
+		active = false;
+	}
+	bool zero = o->zero ? !strcmp(o->zero, "y") : active;
+	bool wipe = o->wipe ? !strcmp(o->wipe, "y") : zero;
+	if (!active && o->zero && zero)
+		return usage_error(o, "--zero y needs the new logical volume active (not -an)");
 	p.pvs = (const char *const *)o->argv + 1;
 	p.npvs = o->argc - 1;
 	p.tags = o->addtag;
@@ -395,8 +428,10 @@ int cmd_lvcreate(vm_ctx *ctx, struct opts *o)
 	if (!(r = vm_vg_size_to_extents(vg, NULL, &sz, p.pvs, p.npvs, p.stripes, &p.extents)) &&
 	    !(r = vm_lv_create(vg, &p, &lv)))
 		r = vm_vg_commit(vg);
+	if (!r && active)
+		r = vm_lv_activate_new(lv, zero, wipe);
 	if (!r) {
-		if (!o->zero || strcmp(o->zero, "n"))
+		if (!active && !o->zero)
 			fprintf(stderr, "  WARNING: Logical volume %s/%s not zeroed.\n", vgname, vm_lv_name(lv));
 		say(o, "Logical volume \"%s\" created.", vm_lv_name(lv));
 	} else
@@ -435,7 +470,18 @@ int cmd_lvremove(vm_ctx *ctx, struct opts *o)
 				continue;
 			}
 			snprintf(names[removed++], 128, "%s", lvname);
-			r = vm_lv_remove(lv);
+			struct vm_lv_state st;
+			r = vm_lv_state(lv, &st);
+			if (!r && st.active && !o->force && !st.open_count &&
+			    !ask_user(o, "Do you really want to remove active logical volume %s/%s?", vgname, lvname)) {
+				fprintf(stderr, "volmgr lvremove: logical volume %s/%s not removed\n", vgname, lvname);
+				rc = EXIT_FAILED;
+				vm_vg_free(vg);
+				free(names);
+				continue;
+			}
+			if (!r)
+				r = vm_lv_remove(lv);
 		} else {
 			for (size_t k = 0; k < vm_vg_lv_total(vg); k++)
 				if (vm_lv_visible(vm_vg_lv_at(vg, k)))
@@ -511,9 +557,6 @@ int cmd_lvresize(vm_ctx *ctx, struct opts *o)
 		return usage_error(o, "lvextend cannot shrink; use lvreduce");
 	if (shrink_only && sz.sign > 0)
 		return usage_error(o, "lvreduce cannot grow; use lvextend");
-	if (o->resizefs)
-		return usage_error(o, "--resizefs needs an active logical volume, and activation is not "
-				   "available in this version");
 	vm_vg *vg;
 	if ((r = vm_vg_open(ctx, vgname, VM_VG_WRITE, &vg)))
 		return fail(ctx, r);
@@ -538,9 +581,41 @@ int cmd_lvresize(vm_ctx *ctx, struct opts *o)
 		goto out;
 	}
 	char from[32], to[32];
-	fmt_human(cur * vm_vg_extent_size(vg), from, sizeof(from));
-	fmt_human(target * vm_vg_extent_size(vg), to, sizeof(to));
-	if (target < cur && !o->force) {
+	const uint64_t es = vm_vg_extent_size(vg);
+	fmt_human(cur * es, from, sizeof(from));
+	fmt_human(target * es, to, sizeof(to));
+	struct vm_lv_state st;
+	struct vm_fs_info fs = { .size = 0 };
+	if ((r = vm_lv_state(lv, &st)) || (st.active && (r = vm_lv_fs_info(lv, &fs)))) {
+		r = fail(ctx, r);
+		goto out;
+	}
+	if (o->resizefs && !st.active) {
+		fprintf(stderr, "volmgr %s: --resizefs needs %s/%s active (lvchange -ay %s/%s)\n", o->cmd,
+			vgname, lvname, vgname, lvname);
+		r = EXIT_FAILED;
+		goto out;
+	}
+	bool fs_shrunk = false;
+	if (target < cur && fs.size > target * es) {
+		/* the filesystem would be cut: shrink it first (-r), or cut it only when told (-f) */
+		if (o->resizefs) {
+			if ((r = vm_lv_fs_resize(lv, target * es, !o->nofsck))) {
+				r = fail(ctx, r);
+				goto out;
+			}
+			fs_shrunk = true;
+		} else if (!o->force) {
+			char fsz[32];
+			fmt_human(fs.size, fsz, sizeof(fsz));
+			fprintf(stderr, "volmgr %s: %s/%s holds a %s filesystem of %s that %s would cut; shrink it "
+				"first with -r (--resizefs), or give -f to cut it anyway\n", o->cmd, vgname, lvname,
+				fs.type, fsz, to);
+			r = EXIT_FAILED;
+			goto out;
+		}
+	}
+	if (target < cur && !o->force && !fs_shrunk) {
 		fprintf(stderr, "  WARNING: Reducing logical volume %s/%s to %s. THIS MAY DESTROY YOUR DATA.\n",
 			vgname, lvname, to);
 		if (!ask_user(o, "Do you really want to reduce %s/%s?", vgname, lvname)) {
@@ -556,10 +631,12 @@ int cmd_lvresize(vm_ctx *ctx, struct opts *o)
 		r = fail(ctx, r);
 		goto out;
 	}
-	fmt_human(vm_lv_extents(lv) * vm_vg_extent_size(vg), to, sizeof(to));
+	fmt_human(vm_lv_extents(lv) * es, to, sizeof(to));
 	say(o, "Size of logical volume %s/%s changed from %s (%" PRIu64 " extents) to %s (%" PRIu64
 	    " extents).", vgname, lvname, from, cur, to, vm_lv_extents(lv));
 	say(o, "Logical volume %s/%s successfully resized.", vgname, lvname);
+	if (o->resizefs && target > cur && (r = vm_lv_fs_resize(lv, vm_lv_extents(lv) * es, !o->nofsck)))
+		r = fail(ctx, r);
 out:
 	vm_vg_free(vg);
 	return r;
@@ -568,13 +645,14 @@ out:
 int cmd_lvchange(vm_ctx *ctx, struct opts *o)
 {
 	bool active;
+	unsigned flags;
 	int rc = 0, r;
-	if ((r = check_activate(o, &active)))
+	if ((r = check_activate(o, &active)) || (r = activation_flags(o, &flags)))
 		return r;
-	if (!o->activate && !o->naddtag && !o->ndeltag)
-		return usage_error(o, "nothing to change (give -a, --addtag or --deltag)");
-	if (active)
-		return no_activation(o);
+	if (!o->activate && !o->refresh && !o->naddtag && !o->ndeltag)
+		return usage_error(o, "nothing to change (give -a, --refresh, --addtag or --deltag)");
+	if (o->activate && o->refresh)
+		return usage_error(o, "give -a or --refresh, not both");
 	if (!o->argc)
 		return usage_error(o, "no logical volume given");
 	for (int i = 0; i < o->argc; i++) {
@@ -584,7 +662,8 @@ int cmd_lvchange(vm_ctx *ctx, struct opts *o)
 			rc = usage_error(o, "expected VG/LV, got '%s'", o->argv[i]);
 			continue;
 		}
-		if ((r = vm_vg_open(ctx, vgname, o->naddtag || o->ndeltag ? VM_VG_WRITE : VM_VG_READ, &vg))) {
+		bool tags = o->naddtag || o->ndeltag;
+		if ((r = vm_vg_open(ctx, vgname, tags ? VM_VG_WRITE : VM_VG_READ, &vg))) {
 			rc = fail(ctx, r);
 			continue;
 		}
@@ -593,18 +672,23 @@ int cmd_lvchange(vm_ctx *ctx, struct opts *o)
 		if (!lv) {
 			fprintf(stderr, "volmgr lvchange: logical volume %s/%s not found\n", vgname, lvname);
 			rc = EXIT_FAILED;
-		} else {
-			for (int k = 0; k < o->naddtag && !r; k++)
-				r = vm_lv_add_tag(lv, o->addtag[k]);
-			for (int k = 0; k < o->ndeltag && !r; k++)
-				r = vm_lv_del_tag(lv, o->deltag[k]);
-			if (!r && (o->naddtag || o->ndeltag))
-				r = vm_vg_commit(vg);
-			if (r)
-				rc = fail(ctx, r);
-			else if (o->naddtag || o->ndeltag)
-				say(o, "Logical volume %s/%s changed.", vgname, lvname);
+			vm_vg_free(vg);
+			continue;
 		}
+		for (int k = 0; k < o->naddtag && !r; k++)
+			r = vm_lv_add_tag(lv, o->addtag[k]);
+		for (int k = 0; k < o->ndeltag && !r; k++)
+			r = vm_lv_del_tag(lv, o->deltag[k]);
+		if (!r && tags)
+			r = vm_vg_commit(vg);
+		if (!r && o->activate)
+			r = active ? vm_lv_activate(lv, flags) : vm_lv_deactivate(lv);
+		if (!r && o->refresh)
+			r = vm_lv_refresh(lv);
+		if (r)
+			rc = fail(ctx, r);
+		else if (tags)
+			say(o, "Logical volume %s/%s changed.", vgname, lvname);
 		vm_vg_free(vg);
 	}
 	return rc;

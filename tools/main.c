@@ -21,7 +21,7 @@ enum {
 	O_OPTIONS, O_SORT, O_NOHEADINGS, O_NOSUFFIX, O_SEPARATOR, O_UNITS, O_UNBUFFERED,
 	O_REPORTFORMAT, O_DEVICES, O_FILE, O_CONFIG, O_TYPE, O_SNAPSHOT, O_RESIZEFS,
 	O_UPDATEMETADATA, O_READONLY, O_VERBOSE, O_QUIET, O_HELP, O_AUTOBACKUP, O_NOFSCK,
-	O_NAMEPREFIXES, O_UNIT,
+	O_NAMEPREFIXES, O_UNIT, O_ACTMODE, O_REFRESH,
 };
 
 struct optdef {
@@ -53,6 +53,7 @@ static const struct optdef optdefs[] = {
 	{ "verbose", 'v', 0, O_VERBOSE },     { "quiet", 'q', 0, O_QUIET },
 	{ "help", 'h', 0, O_HELP },           { "autobackup", 'A', 1, O_AUTOBACKUP },
 	{ "nofsck", 0, 0, O_NOFSCK },         { "nameprefixes", 0, 0, O_NAMEPREFIXES },
+	{ "activationmode", 0, 1, O_ACTMODE }, { "refresh", 0, 0, O_REFRESH },
 };
 
 #define COMMON "devices yes verbose quiet help config autobackup"
@@ -79,7 +80,7 @@ static const struct command commands[] = {
 	{ "vgcfgrestore", cmd_vgcfgrestore, COMMON " file", "VG",
 	  "Restore volume group metadata from a backup" },
 	{ "vgck", cmd_vgck, COMMON " updatemetadata", "[VG...]", "Check volume group metadata" },
-	{ "vgchange", cmd_vgchange, COMMON " activate", "[VG...]",
+	{ "vgchange", cmd_vgchange, COMMON " activate activationmode refresh", "[VG...]",
 	  "Change volume group attributes" },
 	{ "vgscan", cmd_vgscan, COMMON, "", "Search for volume groups" },
 	{ "lvcreate", cmd_lvcreate, COMMON " size extents name stripes stripesize alloc addtag activate zero "
@@ -95,7 +96,7 @@ static const struct command commands[] = {
 	  "-L|-l [+|-]SIZE VG/LV [PV...]", "Resize a logical volume" },
 	{ "lvs", cmd_lvs, REPORT, "[VG|VG/LV...]", "Report logical volumes" },
 	{ "lvdisplay", cmd_lvdisplay, COMMON " units", "[VG|VG/LV...]", "Display logical volumes" },
-	{ "lvchange", cmd_lvchange, COMMON " addtag deltag activate", "VG/LV...",
+	{ "lvchange", cmd_lvchange, COMMON " addtag deltag activate activationmode refresh", "VG/LV...",
 	  "Change logical volume attributes" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(*commands))
@@ -265,6 +266,8 @@ static int parse_opts(const struct command *c, int argc, char **argv, struct opt
 			o->deltag[o->ndeltag++] = a;
 			break;
 		case O_ACTIVATE: o->activate = a; break;
+		case O_ACTMODE: o->activationmode = a; break;
+		case O_REFRESH: o->refresh = true; break;
 		case O_ZERO: o->zero = a; break;
 		case O_WIPE: o->wipe = a; break;
 		case O_YES: o->yes = 1; break;
@@ -299,7 +302,8 @@ static int parse_opts(const struct command *c, int argc, char **argv, struct opt
 		case O_VERBOSE: o->verbose++; break;
 		case O_QUIET: o->quiet++; break;
 		case O_NAMEPREFIXES: o->nameprefixes = true; break;
-		case O_AUTOBACKUP: case O_NOFSCK: break;
+		case O_AUTOBACKUP: break;
+		case O_NOFSCK: o->nofsck = true; break;
 		case O_HELP:
 			help(c);
 			exit(0);

@@ -13,7 +13,7 @@
 
 #include "tool.h"
 
-enum ftype { T_STR, T_SIZE, T_NUM };
+enum ftype { T_STR, T_SIZE, T_NUM, T_SNUM };   /* T_SNUM: a signed number (-1) */
 enum level { L_PV, L_VG, L_LV, L_SEG };
 
 struct row {
@@ -93,7 +93,18 @@ STR(s_empty, "")
 STR(s_segtype, segof(r).type)
 STR(s_lv_host, vm_lv_creation_host(r->lv))
 STR(s_lv_alloc, vm_lv_alloc(r->lv))
-STR(s_lv_active, "")
+
+/* The kernel's view of an LV (inactive when it cannot be asked). */
+static struct vm_lv_state lvstate(const struct row *r)
+{
+	struct vm_lv_state st;
+	if (vm_lv_state(r->lv, &st))
+		memset(&st, 0, sizeof(st)), st.major = st.minor = -1;
+	return st;
+}
+STR(s_lv_active, lvstate(r).active ? "active" : "")
+NUM(g_lv_kernel_major, (uint64_t)(int64_t)lvstate(r).major)
+NUM(g_lv_kernel_minor, (uint64_t)(int64_t)lvstate(r).minor)
 
 /* Fields the library fills into a fixed-size buffer (uuids, attributes). */
 #define FILL(fname, size, cond, call) \
@@ -261,6 +272,8 @@ static const struct field fields[] = {
 	{ "lv_host", "Host", L_LV, T_STR, NULL, s_lv_host },
 	{ "lv_allocation_policy", "AllocPol", L_LV, T_STR, NULL, s_lv_alloc },
 	{ "lv_active", "Active", L_LV, T_STR, NULL, s_lv_active },
+	{ "lv_kernel_major", "KMaj", L_LV, T_SNUM, g_lv_kernel_major, NULL },
+	{ "lv_kernel_minor", "KMin", L_LV, T_SNUM, g_lv_kernel_minor, NULL },
 	{ "lv_metadata_size", "MSize", L_LV, T_STR, NULL, s_empty },     /* pools only */
 	{ "seg_count", "#Seg", L_LV, T_NUM, g_seg_count, NULL },
 	{ "origin", "Origin", L_LV, T_STR, NULL, s_empty },
@@ -292,6 +305,7 @@ static const struct { const char *alias, *name; } aliases[] = {
 	{ "extent_size", "vg_extent_size" }, { "extent_count", "vg_extent_count" },
 	{ "free_count", "vg_free_count" }, { "seqno", "vg_seqno" }, { "path", "lv_path" },
 	{ "dm_path", "lv_dm_path" }, { "host", "lv_host" }, { "active", "lv_active" },
+	{ "kernel_major", "lv_kernel_major" }, { "kernel_minor", "lv_kernel_minor" },
 	{ "mda_size", NULL }, { "mda_free", NULL }, { "mda_count", NULL },
 };
 
@@ -473,6 +487,8 @@ static int add_row(struct table *t, const struct row *r)
 			c[i].numeric = true;
 			if (f->type == T_SIZE)
 				fmt_size(c[i].num, &t->units, buf, sizeof(buf));
+			else if (f->type == T_SNUM)
+				snprintf(buf, sizeof(buf), "%" PRId64, (int64_t)c[i].num);
 			else
 				snprintf(buf, sizeof(buf), "%" PRIu64, c[i].num);
 		}
@@ -949,13 +965,23 @@ static void display_lv(vm_lv *lv)
 	printf("  LV UUID                %s\n", u);
 	printf("  LV Write Access        read/write\n");
 	printf("  LV Creation host, time %s, %s\n", vm_lv_creation_host(lv), when);
-	printf("  LV Status              NOT available\n");
+	struct vm_lv_state st;
+	if (vm_lv_state(lv, &st))
+		st.active = false;
+	if (st.active) {
+		printf("  LV Status              %s\n", st.suspended ? "suspended" : "available");
+		printf("  # open                 %u\n", st.open_count);
+	} else
+		printf("  LV Status              NOT available\n");
 	fmt_human(vm_lv_size(lv), s, sizeof(s));
 	printf("  LV Size                %s\n", s);
 	printf("  Current LE             %" PRIu64 "\n", vm_lv_extents(lv));
 	printf("  Segments               %zu\n", vm_lv_seg_count(lv));
 	printf("  Allocation             %s\n", vm_lv_alloc(lv));
-	printf("  Read ahead sectors     auto\n\n");
+	printf("  Read ahead sectors     auto\n");
+	if (st.active)
+		printf("  Block device           %d:%d\n", st.major, st.minor);
+	printf("\n");
 }
 
 int display_run(vm_ctx *ctx, struct opts *o, enum report_kind kind)

@@ -19,13 +19,13 @@ struct opts {
 	char **argv;
 	const char *size, *extents, *name, *stripesize, *alloc, *activate, *options, *sort;
 	const char *separator, *units, *reportformat, *metadatasize, *dataalignment, *devices;
-	const char *extentsize, *file, *config, *type, *zero, *wipe, *time_format;
+	const char *extentsize, *file, *config, *type, *zero, *wipe, *time_format, *activationmode;
 	const char *addtag[MAX_TAGS], *deltag[MAX_TAGS];
 	int naddtag, ndeltag;
 	int stripes;
 	int force, yes, verbose, quiet;
 	bool noheadings, nosuffix, unbuffered, snapshot, resizefs, updatemetadata, readonly;
-	bool nameprefixes;
+	bool nameprefixes, refresh, nofsck;
 };
 
 struct command {

@@ -12,6 +12,11 @@ LOOPS=()
 TESTDIR=$(mktemp -d /tmp/volmgr-test.XXXXXX)
 export VOLMGR_SYSTEM_DIR="$TESTDIR/etc" VOLMGR_LOCK_DIR="$TESTDIR/lock"
 export LVM_SYSTEM_DIR="$TESTDIR/lvm" LVM_SUPPRESS_FD_WARNINGS=1 LC_ALL=C
+# The host has no device-mapper: volmgr, like lvm2 here, runs with activation off
+# (LVs are created inactive). BASECONF is the volmgr.conf line every test keeps.
+BASECONF='global { activation = 0 }'
+mkdir -p "$VOLMGR_SYSTEM_DIR"
+echo "$BASECONF" > "$VOLMGR_SYSTEM_DIR/volmgr.conf"
 
 cleanup() {
 	for l in "${LOOPS[@]}"; do losetup -d "$l" 2>/dev/null; done

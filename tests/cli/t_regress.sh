@@ -136,6 +136,7 @@ ln -s "$D7" "$TESTDIR/link7"
 ln -s "$D8" "$TESTDIR/link8"
 mkdir -p "$VOLMGR_SYSTEM_DIR"
 cat > "$VOLMGR_SYSTEM_DIR/volmgr.conf" <<CONF
+$BASECONF
 devices { filter = [ "r|^$D7\$|", "a|^$D8\$|", "a|^$TESTDIR/|", "r|.*|" ] }
 CONF
 mark
@@ -162,13 +163,14 @@ refused "pvcreate on the rejected device itself" "excluded by the device filter"
 	env -u VOLMGR_DEVICES "$V" pvcreate "$D7"
 same "the filter refusals left every device byte-identical (md5)" "$(devsums)" "$BEFORE"
 cat > "$VOLMGR_SYSTEM_DIR/volmgr.conf" <<CONF
+$BASECONF
 devices { filter = [ "a|^$D8\$|", "r|.*|" ] }
 CONF
 ok "pvcreate through a link to the one device the filter accepts" \
 	env -u VOLMGR_DEVICES "$V" pvcreate "$TESTDIR/link8"
 same "D8 is a PV" "$(blkid -p -o value -s TYPE "$D8")" "LVM2_member"
 same "lvm2 pvs lists D8" "$(pvs --noheadings -o pv_name "$D8" 2>/dev/null | tr -d ' ')" "$D8"
-rm -f "$VOLMGR_SYSTEM_DIR/volmgr.conf"
+echo "$BASECONF" > "$VOLMGR_SYSTEM_DIR/volmgr.conf"
 
 # ---------------------------------------------------------------- 4. a setting is not a reference
 ok "lvremove vt/passdown (the pool's discards setting is no reference)" "$V" lvremove vt/passdown

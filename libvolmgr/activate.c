@@ -1,0 +1,689 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Activation: LVs as device-mapper devices. Every libdevmapper call of
+ * libvolmgr is in this file.
+ *
+ * Names and uuids are lvm2's, so that lvm2, its udev rules and volmgr know
+ * each other's devices: the dm name is VG-LV with every '-' inside either
+ * name doubled, the dm uuid "LVM-" + VG id + LV id (raw, no dashes).
+ *
+ * /dev/mapper/NAME is made by udev when udevd runs (through the cookie), and
+ * by libdevmapper itself when it does not. /dev/VG/LV is made by udev rules
+ * (volmgr's or lvm2's) and, where no rule made it, by volmgr.
+ *
+ * Metadata changes of active LVs: a shrinking LV gets its smaller table
+ * before the metadata frees its extents; a growing or renamed one gets its
+ * new table or name after the commit (vm_vg_commit calls act_after_commit).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <libdevmapper.h>
+#include <linux/dm-ioctl.h>            /* DM_NAME_LEN, DM_UUID_LEN */
+
+#include "internal.h"
+
+#define DEV_DIR "/dev"
+
+/* ---------------------------------------------------------------- names */
+
+static size_t put_escaped(char *out, size_t at, size_t len, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '-' && at + 1 < len)
+			out[at++] = '-';
+		if (at + 1 < len)
+			out[at++] = *s;
+	}
+	return at;
+}
+
+int vm_dm_name(const char *vg, const char *lv, const char *layer, char *out, size_t len)
+{
+	if (!vg || !lv || !out || len < 2)
+		return -EINVAL;
+	size_t need = 2 + strlen(vg) * 2 + strlen(lv) * 2 + (layer ? strlen(layer) * 2 + 1 : 0);
+	if (need > len || need > DM_NAME_LEN)
+		return -ENAMETOOLONG;
+	size_t at = put_escaped(out, 0, len, vg);
+	out[at++] = '-';
+	at = put_escaped(out, at, len, lv);
+	if (layer && *layer) {
+		out[at++] = '-';
+		at = put_escaped(out, at, len, layer);
+	}
+	out[at] = 0;
+	return 0;
+}
+
+/* One part of a dm name: up to a single '-' (a doubled one is a dash of the name). */
+static const char *take_part(const char *s, char *out, size_t len, int *r)
+{
+	size_t at = 0;
+	for (; *s; s++) {
+		if (*s == '-') {
+			if (s[1] != '-')
+				break;
+			s++;
+		}
+		if (at + 1 >= len) {
+			*r = -ENAMETOOLONG;
+			return s;
+		}
+		out[at++] = *s;
+	}
+	out[at] = 0;
+	return *s == '-' ? s + 1 : s;
+}
+
+int vm_dm_name_split(const char *dm, char *vg, size_t vglen, char *lv, size_t lvlen, char *layer,
+		     size_t layerlen)
+{
+	int r = 0;
+	if (!dm || !vg || !lv || !layer || !vglen || !lvlen || !layerlen)
+		return -EINVAL;
+	const char *s = take_part(dm, vg, vglen, &r);
+	s = take_part(s, lv, lvlen, &r);
+	s = take_part(s, layer, layerlen, &r);
+	if (!r && (*s || !vg[0] || !lv[0]))
+		r = -EINVAL;
+	return r;
+}
+
+static int lv_names(const vm_lv *lv, char *name, size_t nlen, char uuid[DM_UUID_LEN])
+{
+	const struct vmf_vg *md = lv->vg->md;
+	if (uuid)
+		snprintf(uuid, DM_UUID_LEN, "LVM-%.32s%.32s", md->id, lv->md->id);
+	return name ? vm_dm_name(md->name, lv->md->name, NULL, name, nlen) : 0;
+}
+
+/* ---------------------------------------------------------------- libdevmapper */
+
+/* libdevmapper logs through one global function: the context of the call under way. */
+static __thread vm_ctx *dm_ctx;
+static __thread char dm_last[512];
+
+__attribute__((format(printf, 5, 6)))
+static void dm_logger(int level, const char *file, int line, int dm_errno, const char *f, ...)
+{
+	(void)file;
+	(void)line;
+	(void)dm_errno;
+	char msg[512];
+	va_list ap;
+	va_start(ap, f);
+	vsnprintf(msg, sizeof(msg), f, ap);
+	va_end(ap);
+	if (level <= 3 /* _LOG_ERR */)
+		snprintf(dm_last, sizeof(dm_last), "%s", msg);
+	if (dm_ctx)
+		vm_log(dm_ctx, VM_LOG_DEBUG, "libdevmapper: %s", msg);
+}
+
+static void dm_enter(vm_ctx *ctx)
+{
+	static bool once;
+	if (!once) {
+		dm_log_with_errno_init(dm_logger);
+		once = true;
+	}
+	dm_ctx = ctx;
+	dm_last[0] = 0;
+}
+
+bool vm_dm_available(vm_ctx *ctx)
+{
+	if (!ctx->activation)
+		return false;
+	if (!ctx->dm_checked) {
+		ctx->dm_checked = true;
+		/* Without a misc device or control node libdevmapper cannot work; asking it anyway
+		 * would have it make /dev/mapper on a host that has no device-mapper at all. */
+		if (access("/sys/class/misc/device-mapper", F_OK) && access(DEV_DIR "/mapper/control", F_OK))
+			return false;
+		char v[64];
+		dm_enter(ctx);
+		ctx->dm_ok = dm_driver_version(v, sizeof(v)) == 1;
+		dm_ctx = NULL;
+	}
+	return ctx->dm_ok;
+}
+
+static int need_dm(vm_ctx *ctx, const char *what)
+{
+	if (!ctx->activation)
+		return vm_err(ctx, -EPERM, "cannot %s: activation is turned off (global/activation = 0 in "
+			      "%s/volmgr.conf)", what, ctx->system_dir);
+	if (!vm_dm_available(ctx))
+		return vm_err(ctx, -ENODEV, "cannot %s: this kernel has no device-mapper (dm-mod is not loaded)",
+			      what);
+	dm_enter(ctx);
+	return 0;
+}
+
+int vm_activation_check(vm_ctx *ctx)
+{
+	int r = need_dm(ctx, "activate logical volumes");
+	dm_ctx = NULL;
+	return r;
+}
+
+/* A task for the device with @uuid (or @name when @uuid is NULL). */
+static struct dm_task *task(int type, const char *uuid, const char *name)
+{
+	struct dm_task *t = dm_task_create(type);
+	if (!t)
+		return NULL;
+	if ((uuid && !dm_task_set_uuid(t, uuid)) || (!uuid && name && !dm_task_set_name(t, name))) {
+		dm_task_destroy(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* Run @t; with @cookie the udev cookie, waited for (node work included). */
+static int run(vm_ctx *ctx, struct dm_task *t, bool cookie, const char *what, const char *name)
+{
+	uint32_t c = 0;
+	int ok = 1;
+	if (cookie) {
+		uint16_t flags = dm_udev_get_sync_support() ? DM_UDEV_DISABLE_LIBRARY_FALLBACK : 0;
+		ok = dm_task_set_cookie(t, &c, flags);
+	}
+	if (ok)
+		ok = dm_task_run(t);
+	if (cookie)
+		dm_udev_wait(c);
+	if (ok)
+		return 0;
+	int e = errno ? errno : EIO;
+	return vm_err(ctx, -e, "%s %s failed: %s", what, name, dm_last[0] ? dm_last : strerror(e));
+}
+
+static int query(vm_ctx *ctx, const char *uuid, struct vm_lv_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->major = out->minor = -1;
+	struct dm_task *t = task(DM_DEVICE_INFO, uuid, NULL);
+	struct dm_info info;
+	if (!t)
+		return -ENOMEM;
+	int r = run(ctx, t, false, "device-mapper info of", uuid);
+	if (!r && !dm_task_get_info(t, &info))
+		r = vm_err(ctx, -EIO, "device-mapper info of %s: no answer", uuid);
+	if (!r && info.exists) {
+		const char *n = dm_task_get_name(t);
+		out->active = true;
+		out->suspended = info.suspended;
+		out->read_only = info.read_only;
+		out->open_count = info.open_count > 0 ? (uint32_t)info.open_count : 0;
+		out->major = (int32_t)info.major;
+		out->minor = (int32_t)info.minor;
+		snprintf(out->dm_name, sizeof(out->dm_name), "%s", n ? n : "");
+	}
+	dm_task_destroy(t);
+	return r;
+}
+
+int vm_lv_state(vm_lv *lv, struct vm_lv_state *out)
+{
+	vm_ctx *ctx = lv->vg->ctx;
+	char uuid[DM_UUID_LEN];
+	if (!lv->md)
+		return -ENOENT;
+	if (!vm_dm_available(ctx)) {
+		memset(out, 0, sizeof(*out));
+		out->major = out->minor = -1;
+		return 0;
+	}
+	dm_enter(ctx);
+	lv_names(lv, NULL, 0, uuid);
+	int r = query(ctx, uuid, out);
+	dm_ctx = NULL;
+	return r;
+}
+
+/* ---------------------------------------------------------------- tables */
+
+/* Add the LV's segments to @t. Missing PVs: refused, or the error target with @partial. */
+static int add_table(vm_lv *lv, struct dm_task *t, bool partial)
+{
+	vm_vg *vg = lv->vg;
+	vm_ctx *ctx = vg->ctx;
+	const struct vmf_vg *md = vg->md;
+	const struct vmf_lv *m = lv->md;
+	const uint64_t es = md->extent_size;
+	char params[4096];
+	if (m->unknown || !m->nseg)
+		return vm_err(ctx, -EOPNOTSUPP, "cannot activate %s/%s: its segment type is not supported",
+			      md->name, m->name);
+	for (uint32_t s = 0; s < m->nseg; s++) {
+		const struct vmf_seg *g = &m->segs[s];
+		size_t at = 0;
+		bool missing = false;
+		if (g->stripe_count > 1)
+			at += (size_t)snprintf(params, sizeof(params), "%u %u", g->stripe_count, g->stripe_size);
+		for (uint32_t k = 0; k < g->stripe_count; k++) {
+			uint32_t idx = g->stripes[k].pv;
+			struct vm_dev *d = vg->pvs[idx].dev;
+			if (!d) {
+				char id[39];
+				vmf_id_format(md->pvs[idx].id, id);
+				if (!partial)
+					return vm_err(ctx, -ENXIO, "cannot activate %s/%s: PV %s (last seen on %s) "
+						      "is missing (--activationmode partial maps its part to an "
+						      "error target)", md->name, m->name, id,
+						      md->pvs[idx].device ? md->pvs[idx].device : "an unknown device");
+				missing = true;
+				break;
+			}
+			if (!major(d->rdev) && !minor(d->rdev))
+				return vm_err(ctx, -ENOTBLK, "cannot activate %s/%s: %s is not a block device",
+					      md->name, m->name, d->path);
+			uint64_t off = md->pvs[idx].pe_start + g->stripes[k].pe * es;
+			at += (size_t)snprintf(params + at, sizeof(params) - at, "%s%u:%u %" PRIu64,
+					       at ? " " : "", major(d->rdev), minor(d->rdev), off);
+			if (at >= sizeof(params))
+				return vm_err(ctx, -E2BIG, "%s/%s: too many stripes", md->name, m->name);
+		}
+		const char *type = missing ? "error" : g->stripe_count > 1 ? "striped" : "linear";
+		if (!dm_task_add_target(t, g->start_extent * es, g->extent_count * es, type,
+					missing ? "" : params))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- /dev/VG/LV */
+
+/* /dev/VG/LV -> ../mapper/NAME, unless a udev rule made it already. */
+static void add_link(vm_ctx *ctx, const char *vgname, const char *lvname, const char *dmname)
+{
+	char dir[NAME_MAX + 8], path[2 * NAME_MAX + 16], target[PATH_MAX];
+	struct stat st;
+	snprintf(dir, sizeof(dir), DEV_DIR "/%s", vgname);
+	snprintf(path, sizeof(path), "%s/%s", dir, lvname);
+	snprintf(target, sizeof(target), "../mapper/%s", dmname);
+	if (!stat(path, &st) && S_ISBLK(st.st_mode))
+		return;
+	if (mkdir(dir, 0755) && errno != EEXIST) {
+		vm_log(ctx, VM_LOG_WARN, "WARNING: cannot create %s: %s", dir, strerror(errno));
+		return;
+	}
+	unlink(path);
+	if (symlink(target, path))
+		vm_log(ctx, VM_LOG_WARN, "WARNING: cannot create %s: %s", path, strerror(errno));
+}
+
+/* Remove /dev/VG/LV if it no longer leads to a device, and /dev/VG once empty. */
+static void del_link(const char *vgname, const char *lvname)
+{
+	char dir[NAME_MAX + 8], path[2 * NAME_MAX + 16];
+	struct stat st, lst;
+	snprintf(dir, sizeof(dir), DEV_DIR "/%s", vgname);
+	snprintf(path, sizeof(path), "%s/%s", dir, lvname);
+	if (!lstat(path, &lst) && S_ISLNK(lst.st_mode) && stat(path, &st))
+		unlink(path);
+	rmdir(dir);
+}
+
+/* ---------------------------------------------------------------- operations */
+
+static int create(vm_lv *lv, unsigned flags)
+{
+	vm_ctx *ctx = lv->vg->ctx;
+	char name[DM_NAME_LEN], uuid[DM_UUID_LEN];
+	int r = lv_names(lv, name, sizeof(name), uuid);
+	if (r)
+		return vm_err(ctx, r, "%s/%s: the device-mapper name would be too long", lv->vg->md->name,
+			      lv->md->name);
+	struct dm_task *t = task(DM_DEVICE_CREATE, NULL, name);
+	if (!t || !dm_task_set_uuid(t, uuid)) {
+		dm_task_destroy(t);
+		return -ENOMEM;
+	}
+	/* libdevmapper's create loads the table and resumes; if that fails it removes the device */
+	if (!(r = add_table(lv, t, flags & VM_ACTIVATE_PARTIAL)))
+		r = run(ctx, t, true, "activating", name);
+	dm_task_destroy(t);
+	if (!r)
+		add_link(ctx, lv->vg->md->name, lv->md->name, name);
+	return r;
+}
+
+int vm_lv_activate(vm_lv *lv, unsigned flags)
+{
+	vm_ctx *ctx = lv->vg->ctx;
+	struct vm_lv_state st;
+	int r;
+	if (!lv->md)
+		return -ENOENT;
+	if ((r = need_dm(ctx, "activate logical volumes")))
+		return r;
+	char uuid[DM_UUID_LEN], name[DM_NAME_LEN];
+	lv_names(lv, NULL, 0, uuid);
+	if (!(r = query(ctx, uuid, &st))) {
+		if (!st.active)
+			r = create(lv, flags);
+		else if (!lv_names(lv, name, sizeof(name), NULL))
+			add_link(ctx, lv->vg->md->name, lv->md->name, name);   /* already active */
+	}
+	dm_ctx = NULL;
+	return r;
+}
+
+static int remove_dev(vm_lv *lv, const struct vm_lv_state *st)
+{
+	vm_ctx *ctx = lv->vg->ctx;
+	const char *vgn = lv->vg->md->name, *lvn = lv->md->name;
+	if (st->open_count)
+		return vm_err(ctx, -EBUSY, "logical volume %s/%s is in use (open %u time%s): close it first",
+			      vgn, lvn, st->open_count, st->open_count > 1 ? "s" : "");
+	struct dm_task *t = task(DM_DEVICE_REMOVE, NULL, st->dm_name);
+	if (!t)
+		return -ENOMEM;
+	dm_task_retry_remove(t);
+	int r = run(ctx, t, true, "deactivating", st->dm_name);
+	dm_task_destroy(t);
+	if (!r)
+		del_link(vgn, lvn);
+	return r;
+}
+
+int vm_lv_deactivate(vm_lv *lv)
+{
+	vm_ctx *ctx = lv->vg->ctx;
+	struct vm_lv_state st;
+	char uuid[DM_UUID_LEN];
+	if (!lv->md)
+		return -ENOENT;
+	if (!vm_dm_available(ctx))
+		return 0;                       /* nothing can be active */
+	dm_enter(ctx);
+	lv_names(lv, NULL, 0, uuid);
+	int r = query(ctx, uuid, &st);
+	if (!r && st.active)
+		r = remove_dev(lv, &st);
+	dm_ctx = NULL;
+	return r;
+}
+
+/* Load the LV's table from the model into its active device: load, suspend, resume. */
+static int reload(vm_lv *lv, const struct vm_lv_state *st)
+{
+	vm_ctx *ctx = lv->vg->ctx;
+	struct dm_task *t = task(DM_DEVICE_RELOAD, NULL, st->dm_name);
+	int r;
+	if (!t)
+		return -ENOMEM;
+	if (!(r = add_table(lv, t, false)))
+		r = run(ctx, t, false, "loading the new table of", st->dm_name);
+	dm_task_destroy(t);
+	if (r)
+		return r;
+	/* the suspend waits for the I/O in flight; the resume swaps in the new table */
+	if (!(t = task(DM_DEVICE_SUSPEND, NULL, st->dm_name)))
+		return -ENOMEM;
+	r = run(ctx, t, false, "suspending", st->dm_name);
+	dm_task_destroy(t);
+	if (!(t = task(DM_DEVICE_RESUME, NULL, st->dm_name)))
+		return -ENOMEM;
+	int r2 = run(ctx, t, true, "resuming", st->dm_name);
+	dm_task_destroy(t);
+	return r ? r : r2;
+}
+
+int vm_lv_refresh(vm_lv *lv)
+{
+	vm_ctx *ctx = lv->vg->ctx;
+	struct vm_lv_state st;
+	char uuid[DM_UUID_LEN];
+	int r;
+	if (!lv->md)
+		return -ENOENT;
+	if ((r = need_dm(ctx, "refresh logical volumes")))
+		return r;
+	lv_names(lv, NULL, 0, uuid);
+	if (!(r = query(ctx, uuid, &st)) && st.active)
+		r = reload(lv, &st);
+	dm_ctx = NULL;
+	return r;
+}
+
+static int rename_dev(vm_lv *lv, const struct vm_lv_state *st, const char *to)
+{
+	vm_ctx *ctx = lv->vg->ctx;
+	struct dm_task *t = task(DM_DEVICE_RENAME, NULL, st->dm_name);
+	if (!t || !dm_task_set_newname(t, to)) {
+		dm_task_destroy(t);
+		return -ENOMEM;
+	}
+	int r = run(ctx, t, true, "renaming", st->dm_name);
+	dm_task_destroy(t);
+	return r;
+}
+
+/* ---------------------------------------------------------------- new LVs */
+
+static int init_data(vm_lv *lv, bool zero, bool wipe)
+{
+	vm_ctx *ctx = lv->vg->ctx;
+	char name[DM_NAME_LEN], path[PATH_MAX];
+	lv_names(lv, name, sizeof(name), NULL);
+	snprintf(path, sizeof(path), DEV_DIR "/mapper/%s", name);
+	int fd = open(path, O_WRONLY | O_EXCL | O_CLOEXEC);
+	if (fd < 0)
+		return vm_err(ctx, -errno, "%s: cannot open the new logical volume: %s", path, strerror(errno));
+	int r = 0;
+	if (wipe)
+		r = dev_wipe_signatures(ctx, fd, path, true, true);
+	if (!r && zero) {
+		static const char zeros[4096];
+		uint64_t size = vm_lv_size(lv);
+		r = dev_pwrite(ctx, fd, path, zeros, size < sizeof(zeros) ? size : sizeof(zeros), 0);
+	}
+	if (!r)
+		r = dev_sync(ctx, fd, path);
+	close(fd);
+	return r;
+}
+
+int vm_lv_activate_new(vm_lv *lv, bool zero, bool wipe)
+{
+	vm_vg *vg = lv->vg;
+	vm_ctx *ctx = vg->ctx;
+	int r = vm_lv_activate(lv, 0);
+	if (!r && (zero || wipe))
+		r = init_data(lv, zero, wipe);
+	if (!r)
+		return 0;
+	/* Undo: no half-made device, and no LV that was never usable. */
+	char why[VM_ERRLEN];
+	snprintf(why, sizeof(why), "%s", ctx->err);
+	vm_lv_deactivate(lv);
+	if (vg->mode == VM_VG_WRITE && !vm_lv_remove(lv))
+		vm_vg_commit(vg);
+	return vm_err(ctx, r, "%s (the new logical volume was removed again)", why);
+}
+
+/* ---------------------------------------------------------------- VGs */
+
+int vm_vg_activate(vm_vg *vg, unsigned flags, size_t *nactive)
+{
+	vm_ctx *ctx = vg->ctx;
+	int rc = 0, r;
+	size_t n = 0, nfail = 0;
+	if ((r = need_dm(ctx, "activate logical volumes")))
+		return r;
+	for (uint32_t l = 0; l < vg->md->nlv; l++) {
+		vm_lv *lv = vg_lv_handle(vg, vg->md->lvs[l]);
+		if (!lv)
+			return -ENOMEM;
+		if (!vm_lv_visible(lv) || vmf_strlist_has(&lv->md->flags, "ACTIVATION_SKIP"))
+			continue;
+		if ((r = vm_lv_activate(lv, flags))) {
+			vm_log(ctx, VM_LOG_ERROR, "%s", ctx->err);
+			nfail++;
+			if (!rc)
+				rc = r;
+		} else
+			n++;
+	}
+	if (nactive)
+		*nactive = n;
+	dm_ctx = NULL;
+	if (rc)
+		return vm_err(ctx, rc, "volume group %s: %zu logical volume(s) could not be activated",
+			      vg->md->name, nfail);
+	return 0;
+}
+
+/* Deactivate every LV of the VG; none if any is open. */
+int vm_vg_deactivate(vm_vg *vg)
+{
+	vm_ctx *ctx = vg->ctx;
+	const struct vmf_vg *md = vg->md;
+	if (!vm_dm_available(ctx))
+		return 0;
+	dm_enter(ctx);
+	struct vm_lv_state *st = calloc(md->nlv + 1, sizeof(*st));
+	uint32_t open = 0;
+	int r = st ? 0 : -ENOMEM;
+	const char *busy = NULL;
+	for (uint32_t l = 0; l < md->nlv && !r; l++) {
+		vm_lv *lv = vg_lv_handle(vg, md->lvs[l]);
+		char uuid[DM_UUID_LEN];
+		if (!lv) {
+			r = -ENOMEM;
+			break;
+		}
+		lv_names(lv, NULL, 0, uuid);
+		if (!(r = query(ctx, uuid, &st[l])) && st[l].open_count) {
+			open++;
+			busy = md->lvs[l]->name;
+		}
+	}
+	if (!r && open)
+		r = vm_err(ctx, -EBUSY, "cannot deactivate volume group %s: %u logical volume(s) in use "
+			   "(%s/%s is open)", md->name, open, md->name, busy);
+	for (uint32_t l = 0; l < md->nlv && !r; l++)
+		if (st[l].active)
+			r = remove_dev(vg_lv_handle(vg, md->lvs[l]), &st[l]);
+	free(st);
+	dm_ctx = NULL;
+	return r;
+}
+
+/* ---------------------------------------------------------------- with metadata changes */
+
+/* @lv is about to be removed from the metadata: its device goes first. */
+int act_before_remove(vm_lv *lv)
+{
+	return vm_lv_deactivate(lv);
+}
+
+/*
+ * Remember an active LV whose table or name must follow the metadata: a
+ * shrinking one (@shrink) gets its table before the commit frees extents,
+ * the others after the commit.
+ */
+int act_note(vm_lv *lv, bool shrink)
+{
+	vm_vg *vg = lv->vg;
+	struct vm_lv_state st;
+	if (!vm_dm_available(vg->ctx))
+		return 0;
+	int r = vm_lv_state(lv, &st);
+	if (r || !st.active)
+		return r;
+	for (size_t i = 0; i < vg->npend; i++)
+		if (!memcmp(vg->pend[i].id, lv->md->id, VMF_ID_LEN)) {
+			vg->pend[i].shrink |= shrink;
+			return 0;
+		}
+	void *p = realloc(vg->pend, (vg->npend + 1) * sizeof(*vg->pend));
+	if (!p)
+		return -ENOMEM;
+	vg->pend = p;
+	memcpy(vg->pend[vg->npend].id, lv->md->id, VMF_ID_LEN);
+	vg->pend[vg->npend++].shrink = shrink;
+	return 0;
+}
+
+static vm_lv *pending_lv(vm_vg *vg, size_t i)
+{
+	for (uint32_t l = 0; l < vg->md->nlv; l++)
+		if (!memcmp(vg->md->lvs[l]->id, vg->pend[i].id, VMF_ID_LEN))
+			return vg_lv_handle(vg, vg->md->lvs[l]);
+	return NULL;
+}
+
+/* Before a commit: shrinking active LVs get their smaller tables (none if one fails). */
+int act_before_commit(vm_vg *vg)
+{
+	vm_ctx *ctx = vg->ctx;
+	int r = 0;
+	if (!vg->npend)
+		return 0;
+	dm_enter(ctx);
+	for (size_t i = 0; i < vg->npend && !r; i++) {
+		struct vm_lv_state st;
+		char uuid[DM_UUID_LEN];
+		vm_lv *lv = vg->pend[i].shrink ? pending_lv(vg, i) : NULL;
+		if (!lv)
+			continue;
+		lv_names(lv, NULL, 0, uuid);
+		if (!(r = query(ctx, uuid, &st)) && st.active)
+			r = reload(lv, &st);
+	}
+	dm_ctx = NULL;
+	return r;
+}
+
+/* After a commit: every noted LV gets the table and the name the metadata now gives it. */
+int act_after_commit(vm_vg *vg)
+{
+	vm_ctx *ctx = vg->ctx;
+	int rc = 0;
+	if (!vg->npend)
+		return 0;
+	dm_enter(ctx);
+	for (size_t i = 0; i < vg->npend; i++) {
+		struct vm_lv_state st;
+		char uuid[DM_UUID_LEN], name[DM_NAME_LEN], ovg[DM_NAME_LEN], olv[DM_NAME_LEN], lay[DM_NAME_LEN];
+		vm_lv *lv = pending_lv(vg, i);
+		bool renamed = false;
+		if (!lv)
+			continue;
+		lv_names(lv, NULL, 0, uuid);
+		int r = query(ctx, uuid, &st);
+		if (!r && st.active && !lv_names(lv, name, sizeof(name), NULL) && strcmp(st.dm_name, name)) {
+			renamed = true;
+			if (!(r = rename_dev(lv, &st, name))) {
+				if (!vm_dm_name_split(st.dm_name, ovg, sizeof(ovg), olv, sizeof(olv), lay, sizeof(lay)))
+					del_link(ovg, olv);
+				add_link(ctx, vg->md->name, lv->md->name, name);
+				snprintf(st.dm_name, sizeof(st.dm_name), "%s", name);
+			}
+		}
+		if (!r && st.active && (renamed || !vg->pend[i].shrink))
+			r = reload(lv, &st);
+		if (r && !rc)
+			rc = r;
+	}
+	free(vg->pend);
+	vg->pend = NULL;
+	vg->npend = 0;
+	dm_ctx = NULL;
+	return rc;
+}
