@@ -10,6 +10,7 @@ MANDIR    ?= $(PREFIX)/share/man
 PCDIR     ?= $(LIBDIR)/pkgconfig
 LVMLINKDIR ?= $(PREFIX)/libexec/volmgr/lvm
 UDEVDIR   ?= /lib/udev/rules.d
+DMSETUP   ?= /sbin/dmsetup
 VERSION   := 0.1.0
 SOVER     := 1
 
@@ -145,6 +146,9 @@ install: all
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	for c in $$(tools/volmgr --commands); do ln -sf $(SBINDIR)/volmgr $(DESTDIR)$(LVMLINKDIR)/$$c; done
+	install -d $(DESTDIR)$(UDEVDIR)
+	sed 's|@DMSETUP@|$(DMSETUP)|' udev/57-volmgr.rules > $(DESTDIR)$(UDEVDIR)/57-volmgr.rules
+	chmod 0644 $(DESTDIR)$(UDEVDIR)/57-volmgr.rules
 
 clean:
 	rm -f metadata/*.o libvolmgr/*.o tools/*.o libvolmgr/*.a libvolmgr/*.so* libvolmgr/volmgr.pc \
