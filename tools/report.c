@@ -935,7 +935,13 @@ static void display_vg(vm_vg *vg)
 	printf("  VG Access             read/write\n");
 	printf("  VG Status             resizable\n");
 	printf("  Cur LV                %zu\n", vm_vg_lv_count(vg));
-	printf("  Open LV               0\n");
+	size_t open = 0;
+	for (size_t i = 0; i < vm_vg_lv_total(vg); i++) {
+		struct vm_lv_state st;
+		if (!vm_lv_state(vm_vg_lv_at(vg, i), &st) && st.open_count)
+			open++;
+	}
+	printf("  Open LV               %zu\n", open);
 	printf("  Cur PV                %zu\n", vm_vg_pv_count(vg));
 	fmt_human(ec * es, s, sizeof(s));
 	printf("  VG Size               %s\n", s);

@@ -231,6 +231,32 @@ refused "lvcreate -l 10m (a unit with extents)" "--extents 10m: not a valid" "$V
 refused "lvextend -l +10m (a unit with extents)" "--extents +10m: not a valid" "$V" lvextend -l +10m vg/lv1
 refused "lvcreate --type linear -i 2" "--type linear cannot have 2 stripes" "$V" lvcreate --type linear -i 2 -l 2 vg
 refused "lvcreate -a an (not an activation mode)" "--activate an:" "$V" lvcreate -a an -l 1 vg
+refused "lvchange --activationmode bad" "--activationmode bad: expected" "$V" lvchange -ay --activationmode bad vg/lv1
+refused "vgchange -a with --refresh" "give -a or --refresh, not both" "$V" vgchange -ay --refresh vg
+refused "lvcreate -an -Zy (zeroing needs an active LV)" "--zero y needs the new logical volume active" \
+	"$V" lvcreate -an -Zy -l 1 vg
+# With activation on (the default) and no device-mapper in this kernel: refused
+# before anything is written, the reason said.
+if ! dmsetup version > /dev/null 2>&1; then
+	ON="$TESTDIR/etc-activation-on"
+	mkdir -p "$ON"
+	refused "lvcreate without -an on a kernel without device-mapper" "this kernel has no device-mapper" \
+		env VOLMGR_SYSTEM_DIR="$ON" "$V" lvcreate -l 1 -n nodm vg
+	same "and no backup was written for it" "$(ls -A "$ON")" ""
+	refused "vgchange -ay without device-mapper" "this kernel has no device-mapper" \
+		env VOLMGR_SYSTEM_DIR="$ON" "$V" vgchange -ay vg
+	refused "lvchange -ay without device-mapper" "this kernel has no device-mapper" \
+		env VOLMGR_SYSTEM_DIR="$ON" "$V" lvchange -ay vg/lv1
+	refused "lvchange -ay with activation = 0" "activation is turned off" "$V" lvchange -ay vg/lv1
+	refused "lvextend -r of an inactive LV" "--resizefs needs vg/lv1 active" "$V" lvextend -r -l +1 vg/lv1
+	same "lvs: no LV reports active or a kernel device" \
+		"$("$V" lvs --noheadings -o lv_active,lv_kernel_major,lv_kernel_minor vg | sort -u | tr -s ' ')" " -1 -1"
+	same "lv_attr positions 5 and 6 say inactive, not open" \
+		"$("$V" lvs --noheadings -o lv_attr vg | cut -c 7-8 | sort -u)" "--"
+	ok "vgchange -an without device-mapper: nothing is active, nothing to do" \
+		env VOLMGR_SYSTEM_DIR="$ON" "$V" vgchange -an vg
+	LAST=$(state)
+fi
 # Options that were accepted and ignored are gone.
 refused "vgcreate --addtag" "unrecognised option '--addtag'" "$V" vgcreate --addtag x vgx "$D7"
 refused "vgcreate --force" "unrecognised option '--force'" "$V" vgcreate --force vgx "$D7"

@@ -41,11 +41,46 @@ static void test_ctx_errors(void **state)
 	vm_ctx_free(ctx);
 }
 
+/* dm names as lvm2 makes them, and back. */
+static void test_dm_names(void **state)
+{
+	(void)state;
+	char b[128], vg[64], lv[64], layer[64];
+	assert_int_equal(vm_dm_name("vg", "lv", NULL, b, sizeof(b)), 0);
+	assert_string_equal(b, "vg-lv");
+	assert_int_equal(vm_dm_name("my-vg", "vm-100-disk-0", NULL, b, sizeof(b)), 0);
+	assert_string_equal(b, "my--vg-vm--100--disk--0");
+	assert_int_equal(vm_dm_name("v-g", "o", "real", b, sizeof(b)), 0);
+	assert_string_equal(b, "v--g-o-real");
+	assert_int_equal(vm_dm_name("vg", "lv", NULL, b, 5), -ENAMETOOLONG);
+	assert_int_equal(vm_dm_name_split("my--vg-vm--100--disk--0", vg, sizeof(vg), lv, sizeof(lv), layer,
+					  sizeof(layer)), 0);
+	assert_string_equal(vg, "my-vg");
+	assert_string_equal(lv, "vm-100-disk-0");
+	assert_string_equal(layer, "");
+	assert_int_equal(vm_dm_name_split("v--g-o-cow", vg, sizeof(vg), lv, sizeof(lv), layer, sizeof(layer)), 0);
+	assert_string_equal(vg, "v-g");
+	assert_string_equal(lv, "o");
+	assert_string_equal(layer, "cow");
+	/* not VG-LV: one part, an empty part, too many parts */
+	assert_int_equal(vm_dm_name_split("vg", vg, sizeof(vg), lv, sizeof(lv), layer, sizeof(layer)), -EINVAL);
+	assert_int_equal(vm_dm_name_split("-lv", vg, sizeof(vg), lv, sizeof(lv), layer, sizeof(layer)), -EINVAL);
+	assert_int_equal(vm_dm_name_split("a-b-c-d", vg, sizeof(vg), lv, sizeof(lv), layer, sizeof(layer)),
+			 -EINVAL);
+	assert_int_equal(vm_dm_name_split("vg-lv", vg, 2, lv, sizeof(lv), layer, sizeof(layer)), -ENAMETOOLONG);
+	/* round trip of names with dashes at the ends */
+	assert_int_equal(vm_dm_name("-a-", "b--", NULL, b, sizeof(b)), 0);
+	assert_int_equal(vm_dm_name_split(b, vg, sizeof(vg), lv, sizeof(lv), layer, sizeof(layer)), 0);
+	assert_string_equal(vg, "-a-");
+	assert_string_equal(lv, "b--");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_free_null),
 		cmocka_unit_test(test_ctx_errors),
+		cmocka_unit_test(test_dm_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
