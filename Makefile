@@ -25,7 +25,7 @@ CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 LDFLAGS   += -fsanitize=address,undefined
 endif
 ALL_CFLAGS = $(BASE) $(WARN) $(CFLAGS) $(shell pkg-config --cflags blkid uuid devmapper 2>/dev/null)
-LIBS_LIB  := $(shell pkg-config --libs blkid uuid devmapper 2>/dev/null)
+LIBS_LIB  := $(shell pkg-config --libs blkid uuid 2>/dev/null)
 
 ifeq ($(V),1)
 Q :=

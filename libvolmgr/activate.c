@@ -15,6 +15,7 @@
  * before the metadata frees its extents; a growing or renamed one gets its
  * new table or name after the commit (vm_vg_commit calls act_after_commit).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -109,6 +110,50 @@ static int lv_names(const vm_lv *lv, char *name, size_t nlen, char uuid[DM_UUID_
 
 /* ---------------------------------------------------------------- libdevmapper */
 
+/*
+ * libdevmapper is loaded when activation is first needed, not at start:
+ * commands that only touch metadata do not pay for it and its libraries
+ * (libselinux, libudev, ...) at every start.
+ */
+#define DM_FUNCS(X) \
+	X(dm_task_create) X(dm_task_destroy) X(dm_task_set_name) X(dm_task_set_uuid) \
+	X(dm_task_set_newname) X(dm_task_set_cookie) X(dm_task_retry_remove) X(dm_task_add_target) \
+	X(dm_task_run) X(dm_task_get_info) X(dm_task_get_name) X(dm_udev_wait) \
+	X(dm_udev_get_sync_support) X(dm_driver_version) X(dm_log_with_errno_init)
+#define DM_PTR(f) static __typeof__(f) *p_##f;
+DM_FUNCS(DM_PTR)
+#define DM_LIB "libdevmapper.so.1.02.1"
+
+static bool dm_load(vm_ctx *ctx)
+{
+	static int state;                       /* 0 not tried, 1 loaded, -1 failed */
+	if (!state) {
+		void *h = dlopen(DM_LIB, RTLD_NOW | RTLD_LOCAL);
+		state = h ? 1 : -1;
+#define DM_SYM(f) if (h && !(p_##f = (__typeof__(f) *)dlsym(h, #f))) state = -1;
+		DM_FUNCS(DM_SYM)
+		if (state < 0)
+			vm_log(ctx, VM_LOG_DEBUG, "cannot load %s: %s", DM_LIB, h ? "symbols missing" : dlerror());
+	}
+	return state > 0;
+}
+/* From here on every dm_* call goes through the loaded library. */
+#define dm_task_create p_dm_task_create
+#define dm_task_destroy p_dm_task_destroy
+#define dm_task_set_name p_dm_task_set_name
+#define dm_task_set_uuid p_dm_task_set_uuid
+#define dm_task_set_newname p_dm_task_set_newname
+#define dm_task_set_cookie p_dm_task_set_cookie
+#define dm_task_retry_remove p_dm_task_retry_remove
+#define dm_task_add_target p_dm_task_add_target
+#define dm_task_run p_dm_task_run
+#define dm_task_get_info p_dm_task_get_info
+#define dm_task_get_name p_dm_task_get_name
+#define dm_udev_wait p_dm_udev_wait
+#define dm_udev_get_sync_support p_dm_udev_get_sync_support
+#define dm_driver_version p_dm_driver_version
+#define dm_log_with_errno_init p_dm_log_with_errno_init
+
 /* libdevmapper logs through one global function: the context of the call under way. */
 static __thread vm_ctx *dm_ctx;
 static __thread char dm_last[512];
@@ -150,6 +195,8 @@ bool vm_dm_available(vm_ctx *ctx)
 		/* Without a misc device or control node libdevmapper cannot work; asking it anyway
 		 * would have it make /dev/mapper on a host that has no device-mapper at all. */
 		if (access("/sys/class/misc/device-mapper", F_OK) && access(DEV_DIR "/mapper/control", F_OK))
+			return false;
+		if (!dm_load(ctx))
 			return false;
 		char v[64];
 		dm_enter(ctx);
