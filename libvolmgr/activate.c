@@ -26,6 +26,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libdevmapper.h>
@@ -247,10 +249,17 @@ static int run(vm_ctx *ctx, struct dm_task *t, bool cookie, const char *what, co
 		uint16_t flags = dm_udev_get_sync_support() ? DM_UDEV_DISABLE_LIBRARY_FALLBACK : 0;
 		ok = dm_task_set_cookie(t, &c, flags);
 	}
+	struct timespec t0, t1, t2;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (ok)
 		ok = dm_task_run(t);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (cookie)
 		dm_udev_wait(c);
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	vm_log(ctx, VM_LOG_DEBUG, "%s %s: %.3f ms, udev/nodes %.3f ms", what, name,
+	       (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
+	       (t2.tv_sec - t1.tv_sec) * 1e3 + (t2.tv_nsec - t1.tv_nsec) / 1e6);
 	if (ok)
 		return 0;
 	int e = errno ? errno : EIO;
@@ -565,48 +574,98 @@ int vm_lv_activate_new(vm_lv *lv, bool zero, bool wipe)
 
 /* ---------------------------------------------------------------- VGs */
 
-int vm_vg_activate(vm_vg *vg, unsigned flags, size_t *nactive)
+/*
+ * One operation over many LVs. Creating and removing a dm device costs the
+ * kernel mostly waiting (RCU grace periods, about 20 ms per removal), so a
+ * VG's LVs are handed to a few worker processes that wait side by side.
+ * Processes, not threads: libdevmapper keeps its pending /dev/mapper node
+ * work in unlocked globals. The workers report failures through a pipe.
+ */
+struct job {
+	vm_lv *lv;
+	struct vm_lv_state st;
+};
+typedef int (*job_fn)(struct job *j, unsigned flags);
+
+#define MAX_WORKERS 16
+
+static int run_jobs(vm_vg *vg, struct job *jobs, size_t n, job_fn fn, unsigned flags, size_t *nfail)
 {
 	vm_ctx *ctx = vg->ctx;
-	int rc = 0, r;
-	size_t n = 0, nfail = 0;
-	if ((r = need_dm(ctx, "activate logical volumes")))
-		return r;
-	for (uint32_t l = 0; l < vg->md->nlv; l++) {
-		vm_lv *lv = vg_lv_handle(vg, vg->md->lvs[l]);
-		if (!lv)
-			return -ENOMEM;
-		if (!vm_lv_visible(lv) || vmf_strlist_has(&lv->md->flags, "ACTIVATION_SKIP"))
-			continue;
-		if ((r = vm_lv_activate(lv, flags))) {
-			vm_log(ctx, VM_LOG_ERROR, "%s", ctx->err);
-			nfail++;
-			if (!rc)
-				rc = r;
-		} else
-			n++;
+	int rc = 0;
+	size_t k = n / 4 < MAX_WORKERS ? n / 4 : MAX_WORKERS, started = 0;
+	int pfd[2] = { -1, -1 };
+	pid_t pid[MAX_WORKERS];
+	*nfail = 0;
+	if (k > 1 && !pipe2(pfd, O_CLOEXEC)) {
+		fflush(NULL);                           /* nothing buffered is written twice */
+		for (; started < k; started++) {
+			if ((pid[started] = fork()) < 0)
+				break;
+			if (pid[started])
+				continue;
+			close(pfd[0]);
+			for (size_t i = started; i < n; i += k)
+				if (jobs[i].lv && fn(&jobs[i], flags))
+					dprintf(pfd[1], "%s\n", ctx->err);
+			fflush(NULL);
+			_exit(0);
+		}
+		close(pfd[1]);
 	}
-	if (nactive)
-		*nactive = n;
-	dm_ctx = NULL;
-	if (rc)
-		return vm_err(ctx, rc, "volume group %s: %zu logical volume(s) could not be activated",
-			      vg->md->name, nfail);
-	return 0;
+	/* the share of workers that could not be started is done here */
+	for (size_t w = started; w < (k > 1 ? k : 1); w++)
+		for (size_t i = w; i < n; i += (k > 1 ? k : 1))
+			if (jobs[i].lv && fn(&jobs[i], flags)) {
+				vm_log(ctx, VM_LOG_ERROR, "%s", ctx->err);
+				(*nfail)++;
+				rc = -EIO;
+			}
+	if (started) {
+		FILE *f = fdopen(pfd[0], "r");
+		char line[VM_ERRLEN + 2];
+		while (f && fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\n")] = 0;
+			vm_log(ctx, VM_LOG_ERROR, "%s", line);
+			(*nfail)++;
+			rc = -EIO;
+		}
+		if (f)
+			fclose(f);
+		else
+			close(pfd[0]);
+		for (size_t w = 0; w < started; w++) {
+			int status;
+			while (waitpid(pid[w], &status, 0) < 0 && errno == EINTR)
+				;
+			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+				rc = -EIO;
+				(*nfail)++;
+			}
+		}
+	}
+	return rc;
 }
 
-/* Deactivate every LV of the VG; none if any is open. */
-int vm_vg_deactivate(vm_vg *vg)
+static int job_activate(struct job *j, unsigned flags)
+{
+	return j->st.active ? 0 : create(j->lv, flags);
+}
+
+static int job_remove(struct job *j, unsigned flags)
+{
+	(void)flags;
+	return j->st.active ? remove_dev(j->lv, &j->st) : 0;
+}
+
+/* Jobs for the LVs of @vg (@all: hidden ones too), each with its kernel state. */
+static int make_jobs(vm_vg *vg, bool all, struct job **out, size_t *n)
 {
 	vm_ctx *ctx = vg->ctx;
 	const struct vmf_vg *md = vg->md;
-	if (!vm_dm_available(ctx))
-		return 0;
-	dm_enter(ctx);
-	struct vm_lv_state *st = calloc(md->nlv + 1, sizeof(*st));
-	uint32_t open = 0;
-	int r = st ? 0 : -ENOMEM;
-	const char *busy = NULL;
+	struct job *jobs = calloc(md->nlv + 1, sizeof(*jobs));
+	int r = jobs ? 0 : -ENOMEM;
+	size_t k = 0;
 	for (uint32_t l = 0; l < md->nlv && !r; l++) {
 		vm_lv *lv = vg_lv_handle(vg, md->lvs[l]);
 		char uuid[DM_UUID_LEN];
@@ -614,19 +673,69 @@ int vm_vg_deactivate(vm_vg *vg)
 			r = -ENOMEM;
 			break;
 		}
+		if (!all && (!vm_lv_visible(lv) || vmf_strlist_has(&lv->md->flags, "ACTIVATION_SKIP")))
+			continue;
 		lv_names(lv, NULL, 0, uuid);
-		if (!(r = query(ctx, uuid, &st[l])) && st[l].open_count) {
-			open++;
-			busy = md->lvs[l]->name;
-		}
+		jobs[k].lv = lv;
+		r = query(ctx, uuid, &jobs[k++].st);
 	}
-	if (!r && open)
-		r = vm_err(ctx, -EBUSY, "cannot deactivate volume group %s: %u logical volume(s) in use "
-			   "(%s/%s is open)", md->name, open, md->name, busy);
-	for (uint32_t l = 0; l < md->nlv && !r; l++)
-		if (st[l].active)
-			r = remove_dev(vg_lv_handle(vg, md->lvs[l]), &st[l]);
-	free(st);
+	if (r) {
+		free(jobs);
+		return r;
+	}
+	*out = jobs;
+	*n = k;
+	return 0;
+}
+
+int vm_vg_activate(vm_vg *vg, unsigned flags, size_t *nactive)
+{
+	vm_ctx *ctx = vg->ctx;
+	struct job *jobs;
+	size_t n, nfail = 0;
+	int r;
+	if ((r = need_dm(ctx, "activate logical volumes")))
+		return r;
+	if (!(r = make_jobs(vg, false, &jobs, &n))) {
+		r = run_jobs(vg, jobs, n, job_activate, flags, &nfail);
+		free(jobs);
+	}
+	if (nactive)
+		*nactive = n > nfail ? n - nfail : 0;
+	dm_ctx = NULL;
+	if (r == -EIO && nfail)
+		return vm_err(ctx, r, "volume group %s: %zu logical volume(s) could not be activated",
+			      vg->md->name, nfail);
+	return r;
+}
+
+/* Deactivate every LV of the VG; none if any is open. */
+int vm_vg_deactivate(vm_vg *vg)
+{
+	vm_ctx *ctx = vg->ctx;
+	const char *busy = NULL;
+	struct job *jobs;
+	size_t n, open = 0, nfail = 0;
+	int r;
+	if (!vm_dm_available(ctx))
+		return 0;
+	dm_enter(ctx);
+	if ((r = make_jobs(vg, true, &jobs, &n))) {
+		dm_ctx = NULL;
+		return r;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].st.open_count) {
+			open++;
+			busy = jobs[i].lv->md->name;
+		}
+	if (open)
+		r = vm_err(ctx, -EBUSY, "cannot deactivate volume group %s: %zu logical volume(s) in use "
+			   "(%s/%s is open)", vg->md->name, open, vg->md->name, busy);
+	else if ((r = run_jobs(vg, jobs, n, job_remove, 0, &nfail)) == -EIO && nfail)
+		r = vm_err(ctx, r, "volume group %s: %zu logical volume(s) could not be deactivated",
+			   vg->md->name, nfail);
+	free(jobs);
 	dm_ctx = NULL;
 	return r;
 }
