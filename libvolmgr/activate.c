@@ -121,7 +121,7 @@ static int lv_names(const vm_lv *lv, char *name, size_t nlen, char uuid[DM_UUID_
 	X(dm_task_create) X(dm_task_destroy) X(dm_task_set_name) X(dm_task_set_uuid) \
 	X(dm_task_set_newname) X(dm_task_set_cookie) X(dm_task_retry_remove) X(dm_task_add_target) \
 	X(dm_task_run) X(dm_task_get_info) X(dm_task_get_name) X(dm_udev_wait) \
-	X(dm_udev_get_sync_support) X(dm_driver_version) X(dm_log_with_errno_init)
+	X(dm_udev_get_sync_support) X(dm_driver_version) X(dm_log_with_errno_init) X(dm_task_set_ro)
 #define DM_PTR(f) static __typeof__(f) *p_##f;
 DM_FUNCS(DM_PTR)
 #define DM_LIB "libdevmapper.so.1.02.1"
@@ -155,6 +155,7 @@ static bool dm_load(vm_ctx *ctx)
 #define dm_udev_get_sync_support p_dm_udev_get_sync_support
 #define dm_driver_version p_dm_driver_version
 #define dm_log_with_errno_init p_dm_log_with_errno_init
+#define dm_task_set_ro p_dm_task_set_ro
 
 /* libdevmapper logs through one global function: the context of the call under way. */
 static __thread vm_ctx *dm_ctx;
@@ -408,6 +409,11 @@ static int create(vm_lv *lv, unsigned flags)
 		dm_task_destroy(t);
 		return -ENOMEM;
 	}
+	/* an LV without write permission is a read-only device */
+	if (!vmf_strlist_has(&lv->md->status, "WRITE") && !dm_task_set_ro(t)) {
+		dm_task_destroy(t);
+		return -ENOMEM;
+	}
 	/* libdevmapper's create loads the table and resumes; if that fails it removes the device */
 	if (!(r = add_table(lv, t, flags & VM_ACTIVATE_PARTIAL)))
 		r = run(ctx, t, true, "activating", name);
@@ -424,6 +430,9 @@ int vm_lv_activate(vm_lv *lv, unsigned flags)
 	int r;
 	if (!lv->md)
 		return -ENOENT;
+	if (!vm_lv_visible(lv))
+		return vm_err(ctx, -EPERM, "%s/%s is a hidden logical volume: it is activated with the LV that "
+			      "uses it", lv->vg->md->name, lv->md->name);
 	if ((r = need_dm(ctx, "activate logical volumes")))
 		return r;
 	char uuid[DM_UUID_LEN], name[DM_NAME_LEN];

@@ -483,9 +483,24 @@ int cmd_lvremove(vm_ctx *ctx, struct opts *o)
 			if (!r)
 				r = vm_lv_remove(lv);
 		} else {
-			for (size_t k = 0; k < vm_vg_lv_total(vg); k++)
-				if (vm_lv_visible(vm_vg_lv_at(vg, k)))
-					snprintf(names[removed++], 128, "%s", vm_lv_name(vm_vg_lv_at(vg, k)));
+			for (size_t k = 0; k < vm_vg_lv_total(vg) && !r; k++) {
+				vm_lv *lv = vm_vg_lv_at(vg, k);
+				struct vm_lv_state st;
+				if (!vm_lv_visible(lv))
+					continue;
+				snprintf(names[removed++], 128, "%s", vm_lv_name(lv));
+				if (!o->force && !vm_lv_state(lv, &st) && st.active && !st.open_count &&
+				    !ask_user(o, "Do you really want to remove active logical volume %s/%s?",
+					      vgname, vm_lv_name(lv)))
+					r = -ECANCELED;
+			}
+			if (r == -ECANCELED) {
+				fprintf(stderr, "volmgr lvremove: volume group %s: nothing removed\n", vgname);
+				rc = EXIT_FAILED;
+				vm_vg_free(vg);
+				free(names);
+				continue;
+			}
 			r = vm_vg_remove_lvs(vg);
 		}
 		if (!r && removed)
