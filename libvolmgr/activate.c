@@ -110,6 +110,14 @@ static int lv_names(const vm_lv *lv, char *name, size_t nlen, char uuid[DM_UUID_
 	return name ? vm_dm_name(md->name, lv->md->name, NULL, name, nlen) : 0;
 }
 
+/* The dm name and uuid of a layer of an LV ("real", "cow"), as lvm2 makes them. */
+static int layer_names(const vm_lv *lv, const char *layer, char *name, char uuid[DM_UUID_LEN])
+{
+	const struct vmf_vg *md = lv->vg->md;
+	snprintf(uuid, DM_UUID_LEN, "LVM-%.32s%.32s-%s", md->id, lv->md->id, layer);
+	return vm_dm_name(md->name, lv->md->name, layer, name, DM_NAME_LEN);
+}
+
 /* ---------------------------------------------------------------- libdevmapper */
 
 /*
@@ -121,7 +129,8 @@ static int lv_names(const vm_lv *lv, char *name, size_t nlen, char uuid[DM_UUID_
 	X(dm_task_create) X(dm_task_destroy) X(dm_task_set_name) X(dm_task_set_uuid) \
 	X(dm_task_set_newname) X(dm_task_set_cookie) X(dm_task_retry_remove) X(dm_task_add_target) \
 	X(dm_task_run) X(dm_task_get_info) X(dm_task_get_name) X(dm_udev_wait) \
-	X(dm_udev_get_sync_support) X(dm_driver_version) X(dm_log_with_errno_init) X(dm_task_set_ro)
+	X(dm_udev_get_sync_support) X(dm_driver_version) X(dm_log_with_errno_init) X(dm_task_set_ro) \
+	X(dm_get_next_target)
 #define DM_PTR(f) static __typeof__(f) *p_##f;
 DM_FUNCS(DM_PTR)
 #define DM_LIB "libdevmapper.so.1.02.1"
@@ -156,6 +165,7 @@ static bool dm_load(vm_ctx *ctx)
 #define dm_driver_version p_dm_driver_version
 #define dm_log_with_errno_init p_dm_log_with_errno_init
 #define dm_task_set_ro p_dm_task_set_ro
+#define dm_get_next_target p_dm_get_next_target
 
 /* libdevmapper logs through one global function: the context of the call under way. */
 static __thread vm_ctx *dm_ctx;
@@ -396,6 +406,36 @@ static void del_link(const char *vgname, const char *lvname)
 
 /* ---------------------------------------------------------------- operations */
 
+/* Snapshot stacks (below). */
+static bool in_stack(vm_lv *lv, vm_lv **origin);
+static int stack_activate(vm_lv *origin, unsigned flags, const vm_lv *fresh);
+static int stack_deactivate(vm_lv *origin);
+static int snapshot_deactivate(vm_lv *cow);
+
+/* A new device @name/@uuid whose table @fill adds; libdevmapper removes it again if loading fails. */
+static int create_dev(vm_lv *lv, const char *name, const char *uuid,
+		      int (*fill)(vm_lv *lv, struct dm_task *t, const void *arg), const void *arg)
+{
+	vm_ctx *ctx = lv->vg->ctx;
+	struct dm_task *t = task(DM_DEVICE_CREATE, NULL, name);
+	int r;
+	if (!t || !dm_task_set_uuid(t, uuid) ||
+	    /* an LV without write permission is a read-only device */
+	    (!vmf_strlist_has(&lv->md->status, "WRITE") && !dm_task_set_ro(t))) {
+		dm_task_destroy(t);
+		return -ENOMEM;
+	}
+	if (!(r = fill(lv, t, arg)))
+		r = run(ctx, t, true, "activating", name);
+	dm_task_destroy(t);
+	return r;
+}
+
+static int fill_segments(vm_lv *lv, struct dm_task *t, const void *arg)
+{
+	return add_table(lv, t, *(const unsigned *)arg & VM_ACTIVATE_PARTIAL);
+}
+
 static int create(vm_lv *lv, unsigned flags)
 {
 	vm_ctx *ctx = lv->vg->ctx;
@@ -404,21 +444,7 @@ static int create(vm_lv *lv, unsigned flags)
 	if (r)
 		return vm_err(ctx, r, "%s/%s: the device-mapper name would be too long", lv->vg->md->name,
 			      lv->md->name);
-	struct dm_task *t = task(DM_DEVICE_CREATE, NULL, name);
-	if (!t || !dm_task_set_uuid(t, uuid)) {
-		dm_task_destroy(t);
-		return -ENOMEM;
-	}
-	/* an LV without write permission is a read-only device */
-	if (!vmf_strlist_has(&lv->md->status, "WRITE") && !dm_task_set_ro(t)) {
-		dm_task_destroy(t);
-		return -ENOMEM;
-	}
-	/* libdevmapper's create loads the table and resumes; if that fails it removes the device */
-	if (!(r = add_table(lv, t, flags & VM_ACTIVATE_PARTIAL)))
-		r = run(ctx, t, true, "activating", name);
-	dm_task_destroy(t);
-	if (!r)
+	if (!(r = create_dev(lv, name, uuid, fill_segments, &flags)))
 		add_link(ctx, lv->vg->md->name, lv->md->name, name);
 	return r;
 }
@@ -436,6 +462,12 @@ int vm_lv_activate(vm_lv *lv, unsigned flags)
 	if ((r = need_dm(ctx, "activate logical volumes")))
 		return r;
 	char uuid[DM_UUID_LEN], name[DM_NAME_LEN];
+	vm_lv *origin;
+	if (in_stack(lv, &origin)) {
+		r = stack_activate(origin, flags, NULL);
+		dm_ctx = NULL;
+		return r;
+	}
 	lv_names(lv, NULL, 0, uuid);
 	if (!(r = query(ctx, uuid, &st))) {
 		if (!st.active)
@@ -475,9 +507,11 @@ int vm_lv_deactivate(vm_lv *lv)
 	if (!vm_dm_available(ctx))
 		return 0;                       /* nothing can be active */
 	dm_enter(ctx);
-	lv_names(lv, NULL, 0, uuid);
-	int r = query(ctx, uuid, &st);
-	if (!r && st.active)
+	vm_lv *origin;
+	int r;
+	if (in_stack(lv, &origin))
+		r = origin == lv ? stack_deactivate(lv) : snapshot_deactivate(lv);
+	else if (lv_names(lv, NULL, 0, uuid), !(r = query(ctx, uuid, &st)) && st.active)
 		r = remove_dev(lv, &st);
 	dm_ctx = NULL;
 	return r;
@@ -518,6 +552,12 @@ int vm_lv_refresh(vm_lv *lv)
 		return -ENOENT;
 	if ((r = need_dm(ctx, "refresh logical volumes")))
 		return r;
+	vm_lv *origin;
+	if (in_stack(lv, &origin)) {
+		dm_ctx = NULL;
+		return vm_err(ctx, -EOPNOTSUPP, "%s/%s is part of a snapshot stack: deactivate and activate it "
+			      "instead of --refresh", lv->vg->md->name, lv->md->name);
+	}
 	lv_names(lv, NULL, 0, uuid);
 	if (!(r = query(ctx, uuid, &st)) && st.active)
 		r = reload(lv, &st);
@@ -535,6 +575,319 @@ static int rename_dev(vm_lv *lv, const struct vm_lv_state *st, const char *to)
 	}
 	int r = run(ctx, t, true, "renaming", st->dm_name);
 	dm_task_destroy(t);
+	return r;
+}
+
+/* ---------------------------------------------------------------- snapshots */
+
+/*
+ * An origin O with snapshots is a stack, as lvm2 builds it: O-real holds O's
+ * segments, O is "snapshot-origin O-real"; each snapshot S (named as its COW
+ * LV C) is "snapshot O-real S-cow P chunk" over S-cow, which holds C's
+ * segments. The layers have no /dev/VG links.
+ */
+struct snapdev {
+	vm_lv *cow;                       /* the snapshot as users name it */
+	uint64_t chunk;                   /* sectors */
+	char name[DM_NAME_LEN], uuid[DM_UUID_LEN];           /* S */
+	char cname[DM_NAME_LEN], cuuid[DM_UUID_LEN];         /* S-cow */
+	struct vm_lv_state st, cst;
+};
+
+struct stack {
+	vm_lv *origin;
+	char name[DM_NAME_LEN], uuid[DM_UUID_LEN];           /* O */
+	char rname[DM_NAME_LEN], ruuid[DM_UUID_LEN];         /* O-real */
+	struct vm_lv_state st, rst;
+	size_t n;
+	struct snapdev *snaps;
+};
+
+static void stack_free(struct stack *k)
+{
+	free(k->snaps);
+	k->snaps = NULL;
+}
+
+/* The stack of @origin with its kernel state (every snapshot in the metadata). */
+static int stack_get(vm_lv *origin, struct stack *k)
+{
+	vm_vg *vg = origin->vg;
+	vm_ctx *ctx = vg->ctx;
+	memset(k, 0, sizeof(*k));
+	k->origin = origin;
+	size_t n = snap_list(vg->md, origin->md, NULL, 0);
+	struct vmf_lv **sn = calloc(n + 1, sizeof(*sn));
+	k->snaps = calloc(n + 1, sizeof(*k->snaps));
+	int r = sn && k->snaps ? 0 : -ENOMEM;
+	if (!r)
+		snap_list(vg->md, origin->md, sn, n);
+	if (!r && (lv_names(origin, k->name, sizeof(k->name), k->uuid) ||
+		   layer_names(origin, "real", k->rname, k->ruuid)))
+		r = vm_err(ctx, -ENAMETOOLONG, "%s/%s: the device-mapper name would be too long", vg->md->name,
+			   origin->md->name);
+	if (!r && !(r = query(ctx, k->uuid, &k->st)))
+		r = query(ctx, k->ruuid, &k->rst);
+	for (size_t i = 0; i < n && !r; i++) {
+		struct snapdev *d = &k->snaps[k->n];
+		struct vmf_lv *c = snap_cow_md(vg->md, sn[i]);
+		int64_t chunk = 0;
+		vmt_get_int(snap_seg(sn[i]), "chunk_size", &chunk);
+		if (!c || chunk <= 0 || !(d->cow = vg_lv_handle(vg, c))) {
+			r = vm_err(ctx, -EINVAL, "%s/%s: its snapshot segment names no COW or no chunk size",
+				   vg->md->name, sn[i]->name);
+			break;
+		}
+		d->chunk = (uint64_t)chunk;
+		if (lv_names(d->cow, d->name, sizeof(d->name), d->uuid) ||
+		    layer_names(d->cow, "cow", d->cname, d->cuuid))
+			r = vm_err(ctx, -ENAMETOOLONG, "%s/%s: the device-mapper name would be too long",
+				   vg->md->name, c->name);
+		if (!r && !(r = query(ctx, d->uuid, &d->st)))
+			r = query(ctx, d->cuuid, &d->cst);
+		k->n++;
+	}
+	free(sn);
+	if (r)
+		stack_free(k);
+	return r;
+}
+
+struct devnos { int32_t a_maj, a_min, b_maj, b_min; uint64_t chunk; };
+
+static int fill_origin(vm_lv *lv, struct dm_task *t, const void *arg)
+{
+	const struct devnos *d = arg;
+	char p[64];
+	snprintf(p, sizeof(p), "%d:%d", d->a_maj, d->a_min);
+	return dm_task_add_target(t, 0, vm_lv_extents(lv) * lv->vg->md->extent_size, "snapshot-origin", p)
+	       ? 0 : -ENOMEM;
+}
+
+/* The snapshot's size is its origin's: @lv is the origin here. */
+static int fill_snapshot(vm_lv *lv, struct dm_task *t, const void *arg)
+{
+	const struct devnos *d = arg;
+	char p[96];
+	snprintf(p, sizeof(p), "%d:%d %d:%d P %" PRIu64, d->a_maj, d->a_min, d->b_maj, d->b_min, d->chunk);
+	return dm_task_add_target(t, 0, vm_lv_extents(lv) * lv->vg->md->extent_size, "snapshot", p)
+	       ? 0 : -ENOMEM;
+}
+
+/* A device of a layer: @st refreshed. */
+static int ensure_layer(vm_lv *lv, const char *name, const char *uuid, unsigned flags, struct vm_lv_state *st)
+{
+	int r = 0;
+	if (!st->active && !(r = create_dev(lv, name, uuid, fill_segments, &flags)))
+		r = query(lv->vg->ctx, uuid, st);
+	return r;
+}
+
+/* Zero the first chunk of a new COW: the kernel takes an all-zero header as a new, empty store. */
+static int zero_cow(vm_ctx *ctx, const char *cname, uint64_t chunk)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), DEV_DIR "/mapper/%s", cname);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return vm_err(ctx, -errno, "%s: %s", path, strerror(errno));
+	void *z = calloc(1, chunk * VMF_SECTOR);
+	int r = z ? dev_pwrite(ctx, fd, path, z, chunk * VMF_SECTOR, 0) : -ENOMEM;
+	if (!r)
+		r = dev_sync(ctx, fd, path);
+	free(z);
+	close(fd);
+	return r;
+}
+
+/*
+ * Activate @origin's stack. Snapshots missing from the kernel are added at
+ * one instant: with the origin suspended (no write in flight, none taken),
+ * each new snapshot is loaded and resumed, then the origin resumes as
+ * snapshot-origin. @fresh: the COW of a snapshot just created, zeroed first.
+ */
+static int stack_activate(vm_lv *origin, unsigned flags, const vm_lv *fresh)
+{
+	vm_vg *vg = origin->vg;
+	vm_ctx *ctx = vg->ctx;
+	struct stack k;
+	int r = stack_get(origin, &k);
+	if (r)
+		return r;
+	bool missing = false;
+	if (!(r = ensure_layer(origin, k.rname, k.ruuid, flags, &k.rst)))
+		for (size_t i = 0; i < k.n && !r; i++) {
+			struct snapdev *d = &k.snaps[i];
+			if (d->st.active)
+				continue;
+			missing = true;
+			bool was = d->cst.active;
+			if (!(r = ensure_layer(d->cow, d->cname, d->cuuid, flags, &d->cst)) && !was &&
+			    d->cow == fresh)
+				r = zero_cow(ctx, d->cname, d->chunk);
+		}
+	struct devnos o = { k.rst.major, k.rst.minor, 0, 0, 0 };
+	if (!r && k.st.active && missing) {
+		struct dm_task *t = task(DM_DEVICE_RELOAD, NULL, k.name);
+		if (!t)
+			r = -ENOMEM;
+		else if (!(r = fill_origin(origin, t, &o)))
+			r = run(ctx, t, false, "loading the origin table of", k.name);
+		dm_task_destroy(t);
+		if (!r && (t = task(DM_DEVICE_SUSPEND, NULL, k.name))) {
+			r = run(ctx, t, false, "suspending", k.name);
+			dm_task_destroy(t);
+		}
+	}
+	for (size_t i = 0; i < k.n && !r; i++) {
+		struct snapdev *d = &k.snaps[i];
+		struct devnos s = { k.rst.major, k.rst.minor, d->cst.major, d->cst.minor, d->chunk };
+		if (!d->st.active && !(r = create_dev(origin, d->name, d->uuid, fill_snapshot, &s)))
+			add_link(ctx, vg->md->name, d->cow->md->name, d->name);
+	}
+	if (k.st.active && missing) {
+		/* resumed whatever happened: an origin is never left suspended */
+		struct dm_task *t = task(DM_DEVICE_RESUME, NULL, k.name);
+		int r2 = t ? run(ctx, t, true, "resuming", k.name) : -ENOMEM;
+		dm_task_destroy(t);
+		if (!r)
+			r = r2;
+	} else if (!r && !k.st.active && !(r = create_dev(origin, k.name, k.uuid, fill_origin, &o)))
+		add_link(ctx, vg->md->name, origin->md->name, k.name);
+	stack_free(&k);
+	return r;
+}
+
+static int remove_named(vm_ctx *ctx, const char *name)
+{
+	struct dm_task *t = task(DM_DEVICE_REMOVE, NULL, name);
+	if (!t)
+		return -ENOMEM;
+	dm_task_retry_remove(t);
+	int r = run(ctx, t, true, "deactivating", name);
+	dm_task_destroy(t);
+	return r;
+}
+
+static int busy(vm_ctx *ctx, const char *vgn, const char *lvn, const struct vm_lv_state *st)
+{
+	return vm_err(ctx, -EBUSY, "logical volume %s/%s is in use (open %u time%s): close it first", vgn, lvn,
+		      st->open_count, st->open_count > 1 ? "s" : "");
+}
+
+/* The whole stack of @origin goes; nothing if the origin or a snapshot is open. */
+static int stack_deactivate(vm_lv *origin)
+{
+	vm_vg *vg = origin->vg;
+	vm_ctx *ctx = vg->ctx;
+	struct stack k;
+	int r = stack_get(origin, &k);
+	if (r)
+		return r;
+	if (k.st.open_count)
+		r = busy(ctx, vg->md->name, origin->md->name, &k.st);
+	for (size_t i = 0; i < k.n && !r; i++)
+		if (k.snaps[i].st.open_count)
+			r = busy(ctx, vg->md->name, k.snaps[i].cow->md->name, &k.snaps[i].st);
+	if (!r && k.st.active && !(r = remove_named(ctx, k.st.dm_name)))
+		del_link(vg->md->name, origin->md->name);
+	for (size_t i = 0; i < k.n && !r; i++) {
+		struct snapdev *d = &k.snaps[i];
+		if (d->st.active && !(r = remove_named(ctx, d->st.dm_name)))
+			del_link(vg->md->name, d->cow->md->name);
+		if (!r && d->cst.active)
+			r = remove_named(ctx, d->cst.dm_name);
+	}
+	if (!r && k.rst.active)
+		r = remove_named(ctx, k.rst.dm_name);
+	stack_free(&k);
+	return r;
+}
+
+/* One snapshot goes; the last one takes the origin back to a plain table. */
+static int snapshot_deactivate(vm_lv *cow)
+{
+	vm_vg *vg = cow->vg;
+	vm_ctx *ctx = vg->ctx;
+	struct vmf_lv *sn = snap_of_cow(vg->md, cow->md), *om = sn ? snap_origin_md(vg->md, sn) : NULL;
+	vm_lv *origin = om ? vg_lv_handle(vg, om) : NULL;
+	struct stack k;
+	if (!origin)
+		return vm_err(ctx, -EINVAL, "%s/%s: its snapshot names no origin", vg->md->name, cow->md->name);
+	int r = stack_get(origin, &k);
+	if (r)
+		return r;
+	size_t others = 0;
+	struct snapdev *d = NULL;
+	for (size_t i = 0; i < k.n; i++)
+		if (k.snaps[i].cow == cow)
+			d = &k.snaps[i];
+		else
+			others += k.snaps[i].st.active;
+	if (d && d->st.open_count)
+		r = busy(ctx, vg->md->name, cow->md->name, &d->st);
+	if (!r && d && d->st.active && !(r = remove_named(ctx, d->st.dm_name)))
+		del_link(vg->md->name, cow->md->name);
+	if (!r && d && d->cst.active)
+		r = remove_named(ctx, d->cst.dm_name);
+	if (!r && !others && k.st.active) {
+		/* the origin maps its segments again; O-real can go */
+		struct vm_lv_state st = k.st;
+		if (!(r = reload(origin, &st)) && k.rst.active)
+			r = remove_named(ctx, k.rst.dm_name);
+	}
+	stack_free(&k);
+	return r;
+}
+
+static bool in_stack(vm_lv *lv, vm_lv **origin)
+{
+	vm_vg *vg = lv->vg;
+	if (!vg_has_snapshots(vg))
+		return false;
+	struct vmf_lv *sn = snap_of_cow(vg->md, lv->md);
+	struct vmf_lv *om = sn ? snap_origin_md(vg->md, sn) : lv->md;
+	if (!om || (!sn && !snap_list(vg->md, om, NULL, 0)))
+		return false;
+	*origin = vg_lv_handle(vg, om);
+	return *origin != NULL;
+}
+
+int vm_lv_snapshot_usage(vm_lv *lv, struct vm_snapshot_usage *out)
+{
+	vm_ctx *ctx = lv->vg->ctx;
+	char uuid[DM_UUID_LEN];
+	memset(out, 0, sizeof(*out));
+	if (!lv->md || !vm_lv_origin(lv))
+		return -EINVAL;
+	if (!vm_dm_available(ctx))
+		return -ENXIO;
+	dm_enter(ctx);
+	lv_names(lv, NULL, 0, uuid);
+	struct dm_task *t = task(DM_DEVICE_STATUS, uuid, NULL);
+	struct dm_info info;
+	int r = t ? run(ctx, t, false, "device-mapper status of", uuid) : -ENOMEM;
+	if (!r && (!dm_task_get_info(t, &info) || !info.exists))
+		r = -ENXIO;
+	if (!r) {
+		uint64_t start, len;
+		char *type = NULL, *params = NULL;
+		dm_get_next_target(t, NULL, &start, &len, &type, &params);
+		unsigned long long used, total, meta = 0;
+		if (!type || strcmp(type, "snapshot") || !params)
+			r = vm_err(ctx, -EIO, "%s/%s: its device is not a snapshot", lv->vg->md->name, lv->md->name);
+		else if (!strncmp(params, "Invalid", 7) || !strncmp(params, "Overflow", 8))
+			out->invalid = true;
+		else if (sscanf(params, "%llu/%llu %llu", &used, &total, &meta) >= 2 && total) {
+			out->used = used * VMF_SECTOR;
+			out->total = total * VMF_SECTOR;
+			out->metadata = meta * VMF_SECTOR;
+		} else
+			r = vm_err(ctx, -EIO, "%s/%s: unexpected snapshot status '%s'", lv->vg->md->name,
+				   lv->md->name, params);
+	}
+	dm_task_destroy(t);
+	dm_ctx = NULL;
 	return r;
 }
 
@@ -567,8 +920,14 @@ int vm_lv_activate_new(vm_lv *lv, bool zero, bool wipe)
 {
 	vm_vg *vg = lv->vg;
 	vm_ctx *ctx = vg->ctx;
-	int r = vm_lv_activate(lv, 0);
-	if (!r && (zero || wipe))
+	vm_lv *origin;
+	int r;
+	if (in_stack(lv, &origin) && origin != lv) {
+		/* a new snapshot: its COW is zeroed; its content is the origin's */
+		if (!(r = need_dm(ctx, "activate logical volumes")))
+			r = stack_activate(origin, 0, lv);
+		dm_ctx = NULL;
+	} else if (!(r = vm_lv_activate(lv, 0)) && (zero || wipe))
 		r = init_data(lv, zero, wipe);
 	if (!r)
 		return 0;
@@ -706,7 +1065,29 @@ int vm_vg_activate(vm_vg *vg, unsigned flags, size_t *nactive)
 	if ((r = need_dm(ctx, "activate logical volumes")))
 		return r;
 	if (!(r = make_jobs(vg, false, &jobs, &n))) {
+		/* snapshot stacks one by one, as a whole, after the plain LVs */
+		size_t nstack = 0;
+		vm_lv *origin;
+		for (size_t i = 0; i < n; i++)
+			if (in_stack(jobs[i].lv, &origin)) {
+				nstack += origin == jobs[i].lv;
+				jobs[i].lv = origin == jobs[i].lv ? NULL : jobs[i].lv;   /* keep COWs: counted */
+			}
+		for (size_t i = 0; i < n; i++)
+			if (jobs[i].lv && in_stack(jobs[i].lv, &origin))
+				jobs[i].lv = NULL;
 		r = run_jobs(vg, jobs, n, job_activate, flags, &nfail);
+		for (uint32_t l = 0; l < vg->md->nlv && nstack; l++) {
+			vm_lv *lv = vg_lv_handle(vg, vg->md->lvs[l]);
+			int r2;
+			if (!lv || !in_stack(lv, &origin) || origin != lv || !vm_lv_visible(lv))
+				continue;
+			if ((r2 = stack_activate(lv, flags, NULL))) {
+				vm_log(ctx, VM_LOG_ERROR, "%s", ctx->err);
+				nfail += 1 + snap_list(vg->md, lv->md, NULL, 0);
+				r = -EIO;
+			}
+		}
 		free(jobs);
 	}
 	if (nactive)
@@ -738,10 +1119,19 @@ int vm_vg_deactivate(vm_vg *vg)
 			open++;
 			busy = jobs[i].lv->md->name;
 		}
+	/* snapshot stacks first, one by one, as a whole */
+	for (size_t i = 0; i < n && !open && !r; i++) {
+		vm_lv *origin;
+		if (in_stack(jobs[i].lv, &origin)) {
+			if (origin == jobs[i].lv)
+				r = stack_deactivate(origin);
+			jobs[i].lv = NULL;
+		}
+	}
 	if (open)
 		r = vm_err(ctx, -EBUSY, "cannot deactivate volume group %s: %zu logical volume(s) in use "
 			   "(%s/%s is open)", vg->md->name, open, vg->md->name, busy);
-	else if ((r = run_jobs(vg, jobs, n, job_remove, 0, &nfail)) == -EIO && nfail)
+	else if (!r && (r = run_jobs(vg, jobs, n, job_remove, 0, &nfail)) == -EIO && nfail)
 		r = vm_err(ctx, r, "volume group %s: %zu logical volume(s) could not be deactivated",
 			   vg->md->name, nfail);
 	free(jobs);

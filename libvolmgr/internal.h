@@ -20,6 +20,7 @@
 #define VM_DEFAULT_EXTENT      (4ull << 20)
 #define VM_DEFAULT_STRIPE      (64ull << 10)
 #define VM_ORPHAN_LOCK         "P_orphans"
+#define VM_DEFAULT_CHUNK       4096ull            /* snapshot chunk, as lvm2's */
 
 enum mda_state { MDA_EMPTY, MDA_OK, MDA_BAD };
 
@@ -108,6 +109,7 @@ struct vm_vg {
 	char *old_name;
 	struct act_pending { char id[VMF_ID_LEN]; bool shrink; } *pend;   /* active LVs changed */
 	size_t npend;
+	int snaps;                        /* has snapshot segments: 1, 0, -1 not known yet */
 	struct text text;                 /* the text md was read from, while its LVs point into it */
 };
 
@@ -187,6 +189,15 @@ int act_before_remove(vm_lv *lv);
 int act_note(vm_lv *lv, bool shrink);
 int act_before_commit(vm_vg *vg);
 int act_after_commit(vm_vg *vg);
+
+/* snap.c */
+const struct vmt_node *snap_seg(const struct vmf_lv *m);
+struct vmf_lv *snap_of_cow(const struct vmf_vg *md, const struct vmf_lv *cow);
+struct vmf_lv *snap_origin_md(const struct vmf_vg *md, const struct vmf_lv *snapn);
+struct vmf_lv *snap_cow_md(const struct vmf_vg *md, const struct vmf_lv *snapn);
+size_t snap_list(const struct vmf_vg *md, const struct vmf_lv *origin, struct vmf_lv **out, size_t max);
+bool snap_visible(const struct vmf_vg *md, const struct vmf_lv *m);
+bool vg_has_snapshots(vm_vg *vg);
 
 /* backup.c */
 int backup_write(vm_vg *vg, const char *path);

@@ -72,6 +72,10 @@ static const char *lv_user(const vm_lv *lv)
 
 static int in_use(vm_lv *lv, const char *what)
 {
+	size_t nsnap = vg_has_snapshots(lv->vg) ? snap_list(lv->vg->md, lv->md, NULL, 0) : 0;
+	if (nsnap)
+		return vm_err(lv->vg->ctx, -EBUSY, "%s/%s has %zu snapshot(s); it cannot be %s while they exist",
+			      lv->vg->md->name, lv->md->name, nsnap, what);
 	const char *user = lv_user(lv);
 	if (user)
 		return vm_err(lv->vg->ctx, -EBUSY, "%s/%s is used by %s/%s; it cannot be %s",
@@ -254,6 +258,9 @@ int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc, const char *c
 	int r;
 	if ((r = writable(vg)) || (r = known(lv, "resized")))
 		return r;
+	if (vg_has_snapshots(vg) && snap_of_cow(vg->md, m))
+		return vm_err(ctx, -EOPNOTSUPP, "%s/%s is a snapshot: resizing snapshots is not supported yet",
+			      vg->md->name, m->name);
 	uint64_t cur = vmf_lv_extents(m);
 	const struct vmf_seg *last = &m->segs[m->nseg - 1];
 	uint32_t stripes = last->stripe_count;
@@ -326,6 +333,15 @@ static void remove_md(struct vmf_vg *md, struct vmf_lv *lv, int depth)
 int vm_lv_remove(vm_lv *lv)
 {
 	int r;
+	struct vmf_lv *sn = vg_has_snapshots(lv->vg) ? snap_of_cow(lv->vg->md, lv->md) : NULL;
+	if (sn) {
+		/* a snapshot: its snapshotN goes, and with it the COW it alone uses */
+		if ((r = writable(lv->vg)) || (r = act_before_remove(lv)))
+			return r;
+		remove_md(lv->vg->md, sn, 0);
+		vg_changed(lv->vg);
+		return 0;
+	}
 	if ((r = writable(lv->vg)) || (r = in_use(lv, "removed")) || (r = act_before_remove(lv)))
 		return r;
 	remove_md(lv->vg->md, lv->md, 0);
@@ -430,7 +446,10 @@ uint64_t vm_lv_size(const vm_lv *lv)
 
 bool vm_lv_visible(const vm_lv *lv)
 {
-	return vmf_strlist_has(&lv->md->status, "VISIBLE");
+	const struct vmf_lv *m = lv->md;
+	if (!m->unknown && vmf_strlist_has(&m->status, "VISIBLE"))
+		return true;
+	return snap_visible(lv->vg->md, m);
 }
 
 bool vm_lv_known(const vm_lv *lv)
@@ -454,8 +473,13 @@ void vm_lv_attr(const vm_lv *lv, char out[11])
 	const struct vmf_seg *s = m->nseg ? &m->segs[0] : NULL;
 	/* 1 type, 2 permissions, 3 allocation, 4 fixed minor, 5 state, 6 open,
 	 * 7 target type, 8 zero, 9 health, 10 skip activation */
-	char type = '-';
-	if (s && s->raw)
+	char type = '-', target = '-';
+	bool snapshots = vg_has_snapshots(lv->vg);
+	if (snapshots && snap_of_cow(lv->vg->md, m))
+		type = target = 's';
+	else if (snapshots && snap_list(lv->vg->md, m, NULL, 0))
+		type = 'o', target = 's';
+	else if (s && s->raw)
 		type = !strcmp(seg_type(s), "snapshot") ? 's' : '-';
 	else if (!vmf_strlist_has(&m->status, "VISIBLE"))
 		type = 'i';
@@ -481,8 +505,11 @@ void vm_lv_attr(const vm_lv *lv, char out[11])
 	if (vm_lv_state((vm_lv *)lv, &st))
 		st.active = false;
 	out[4] = st.active ? (st.suspended ? 's' : 'a') : '-';
+	struct vm_snapshot_usage u;
+	if (type == 's' && st.active && !vm_lv_snapshot_usage((vm_lv *)lv, &u) && u.invalid)
+		out[4] = 'I';
 	out[5] = st.active && st.open_count ? 'o' : '-';
-	out[6] = '-';
+	out[6] = target;
 	out[7] = '-';
 	out[8] = '-';
 	out[9] = vmf_strlist_has(&m->flags, "ACTIVATION_SKIP") ? 'k' : '-';

@@ -26,6 +26,7 @@ struct vmf_pvmap *vg_maps(vm_vg *vg)
 
 void vg_changed(vm_vg *vg)
 {
+	vg->snaps = -1;
 	vmf_pvmaps_free(vg->maps, vg->npvh);
 	vg->maps = NULL;
 }
@@ -75,6 +76,7 @@ static vm_vg *vg_alloc(vm_ctx *ctx, int mode)
 		vg->ctx = ctx;
 		vg->mode = mode;
 		vg->lockfd = vg->lockfd2 = -1;
+		vg->snaps = -1;
 	}
 	return vg;
 }
@@ -900,7 +902,7 @@ size_t vm_vg_lv_count(const vm_vg *vg)
 {
 	size_t n = 0;
 	for (uint32_t i = 0; i < vg->md->nlv; i++)
-		n += vmf_strlist_has(&vg->md->lvs[i]->status, "VISIBLE");
+		n += vm_lv_visible(vg_lv_handle((vm_vg *)vg, vg->md->lvs[i]));
 	return n;
 }
 

@@ -239,6 +239,29 @@ int vm_lv_seg(const vm_lv *lv, size_t i, struct vm_seg *out);
 /* Stripe @k of segment @i: the PV and its first extent. */
 int vm_lv_seg_stripe(vm_lv *lv, size_t i, uint32_t k, vm_pv **pv, uint64_t *pe);
 
+/* ---------------------------------------------------------------- snapshots */
+
+/*
+ * Old-style snapshots (dm-snapshot), written as lvm2 writes them. The
+ * snapshot is the LV named by the user (its COW store); a hidden LV
+ * "snapshotN" joins it to the origin. The COW is an ordinary allocation of
+ * @extents; vm_snapshot_cow_extents() sizes one for a percentage of the
+ * origin with the exception store's overhead (100: survives a full
+ * overwrite of the origin).
+ */
+struct vm_snapshot_params {
+	const char *name;              /* NULL: lvolN */
+	uint64_t extents;              /* COW size */
+	uint64_t chunk_size;           /* bytes, power of two, 4 KiB to 512 KiB; 0: 4 KiB */
+	const char *const *pvs;        /* allocate the COW only from these devices */
+	size_t npvs;
+};
+int vm_lv_snapshot(vm_lv *origin, const struct vm_snapshot_params *p, vm_lv **out);
+uint64_t vm_snapshot_cow_extents(const vm_vg *vg, uint64_t origin_bytes, uint64_t chunk, unsigned pct);
+const char *vm_lv_origin(const vm_lv *lv);     /* a snapshot's origin; NULL if not a snapshot */
+size_t vm_lv_snapshot_count(const vm_lv *lv);  /* snapshots of this origin */
+uint64_t vm_lv_snapshot_chunk(const vm_lv *lv);/* bytes; 0 if not a snapshot */
+
 /* ---------------------------------------------------------------- activation */
 
 /*
@@ -288,6 +311,14 @@ int vm_vg_deactivate(vm_vg *vg);
  * a reduced LV its smaller table before writing and a grown or renamed LV
  * its new table or name after.
  */
+
+/* An active snapshot's use of its COW, from the kernel (-ENXIO when inactive). */
+struct vm_snapshot_usage {
+	bool invalid;                  /* the COW filled up: the kernel dropped the snapshot */
+	uint64_t used, total;          /* bytes of the COW in use (exception tables included), its size */
+	uint64_t metadata;             /* bytes of it that are exception tables */
+};
+int vm_lv_snapshot_usage(vm_lv *lv, struct vm_snapshot_usage *out);
 
 /* The filesystem in an active LV (-ENXIO when inactive); type "" if none is found. */
 struct vm_fs_info {

@@ -72,6 +72,18 @@ void vmf_vg_free(struct vmf_vg *vg)
 	free(vg);
 }
 
+int vmf_vg_keep_tree(struct vmf_vg *vg, struct vmt_tree *t)
+{
+	struct vmt_tree **xt = realloc(vg->xtrees, (vg->nxtrees + 1) * sizeof(*xt));
+	if (!xt) {
+		vmt_free(t);
+		return -ENOMEM;
+	}
+	vg->xtrees = xt;
+	vg->xtrees[vg->nxtrees++] = t;
+	return 0;
+}
+
 void *vmf_alloc(struct vmf_vg *vg, size_t size)
 {
 	return arena_alloc(vg->arena, size);

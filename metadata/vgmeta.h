@@ -139,6 +139,9 @@ int vmf_name_check(const char *name, char *err);               /* VG or LV name 
 int vmf_lv_name_check(const char *name, char *err);            /* + reserved names */
 int vmf_tag_check(const char *tag, char *err);
 
+/* The VG owns @t from now on (raw sections made for new segments point into it); frees it on -ENOMEM. */
+int vmf_vg_keep_tree(struct vmf_vg *vg, struct vmt_tree *t);
+
 /* Arena helpers for the model's strings and arrays. */
 void *vmf_alloc(struct vmf_vg *vg, size_t size);               /* zeroed */
 const char *vmf_strdup(struct vmf_vg *vg, const char *s);

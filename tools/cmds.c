@@ -365,6 +365,58 @@ static int lv_size_spec(vm_ctx *ctx, struct opts *o, struct vm_size *sz)
 	return 0;
 }
 
+/* lvcreate -s: a snapshot of VG/LV. */
+static int snapshot_create(vm_ctx *ctx, struct opts *o, bool active)
+{
+	struct vm_snapshot_params p = { .name = o->name };
+	struct vm_size sz;
+	char vgname[128], lvname[128];
+	int r;
+	if (o->stripes > 1 || o->stripesize)
+		return usage_error(o, "a snapshot's COW is linear: no -i/-I");
+	if ((r = lv_size_spec(ctx, o, &sz)))
+		return r;
+	if (sz.sign)
+		return usage_error(o, "a snapshot's size cannot be relative");
+	if (!o->argc || parse_lv_arg(o->argv[0], vgname, lvname) != 1)
+		return usage_error(o, "a snapshot needs its origin as VG/LV");
+	if (o->chunksize && (r = size_arg(o, "--chunksize", o->chunksize, 'k', &p.chunk_size)))
+		return r;
+	active = !o->activate || active;
+	if (active && (r = vm_activation_check(ctx))) {
+		if (r != -EPERM)
+			return fail(ctx, r);
+		fprintf(stderr, "  WARNING: activation is turned off: the new snapshot stays inactive.\n");
+		active = false;
+	}
+	p.pvs = (const char *const *)o->argv + 1;
+	p.npvs = o->argc - 1;
+	vm_vg *vg;
+	if ((r = vm_vg_open(ctx, vgname, VM_VG_WRITE, &vg)))
+		return fail(ctx, r);
+	vm_lv *origin = vm_vg_lv_find(vg, lvname), *snap = NULL;
+	if (!origin) {
+		fprintf(stderr, "volmgr lvcreate: logical volume %s/%s not found\n", vgname, lvname);
+		vm_vg_free(vg);
+		return EXIT_FAILED;
+	}
+	if (sz.kind == VM_SIZE_PERCENT_ORIGIN)
+		p.extents = vm_snapshot_cow_extents(vg, vm_lv_size(origin), p.chunk_size,
+						    (unsigned)(sz.value > 100 ? 100 : sz.value));
+	else
+		r = vm_vg_size_to_extents(vg, origin, &sz, p.pvs, p.npvs, 1, &p.extents);
+	if (!r && !(r = vm_lv_snapshot(origin, &p, &snap)))
+		r = vm_vg_commit(vg);
+	if (!r && active)
+		r = vm_lv_activate_new(snap, false, false);
+	if (!r)
+		say(o, "Logical volume \"%s\" created.", vm_lv_name(snap));
+	else
+		r = fail(ctx, r);
+	vm_vg_free(vg);
+	return r;
+}
+
 int cmd_lvcreate(vm_ctx *ctx, struct opts *o)
 {
 	struct vm_lv_params p = { .name = o->name, .stripes = (uint32_t)o->stripes };
@@ -375,7 +427,9 @@ int cmd_lvcreate(vm_ctx *ctx, struct opts *o)
 	if ((r = check_activate(o, &active)))
 		return r;
 	if (o->snapshot || (o->type && !strcmp(o->type, "snapshot")))
-		return usage_error(o, "snapshots are not available in this version");
+		return snapshot_create(ctx, o, active);
+	if (o->chunksize)
+		return usage_error(o, "--chunksize is for snapshots (-s)");
 	if (o->type && strcmp(o->type, "linear") && strcmp(o->type, "striped"))
 		return usage_error(o, "--type %s: only linear and striped are supported", o->type);
 	if (o->type && !strcmp(o->type, "linear") && o->stripes > 1)

@@ -21,7 +21,7 @@ enum {
 	O_OPTIONS, O_SORT, O_NOHEADINGS, O_NOSUFFIX, O_SEPARATOR, O_UNITS, O_UNBUFFERED,
 	O_REPORTFORMAT, O_DEVICES, O_FILE, O_CONFIG, O_TYPE, O_SNAPSHOT, O_RESIZEFS,
 	O_UPDATEMETADATA, O_READONLY, O_VERBOSE, O_QUIET, O_HELP, O_AUTOBACKUP, O_NOFSCK,
-	O_NAMEPREFIXES, O_UNIT, O_ACTMODE, O_REFRESH,
+	O_NAMEPREFIXES, O_UNIT, O_ACTMODE, O_REFRESH, O_CHUNKSIZE,
 };
 
 struct optdef {
@@ -54,6 +54,7 @@ static const struct optdef optdefs[] = {
 	{ "help", 'h', 0, O_HELP },           { "autobackup", 'A', 1, O_AUTOBACKUP },
 	{ "nofsck", 0, 0, O_NOFSCK },         { "nameprefixes", 0, 0, O_NAMEPREFIXES },
 	{ "activationmode", 0, 1, O_ACTMODE }, { "refresh", 0, 0, O_REFRESH },
+	{ "chunksize", 'c', 1, O_CHUNKSIZE },
 };
 
 #define COMMON "devices yes verbose quiet help config autobackup"
@@ -84,7 +85,8 @@ static const struct command commands[] = {
 	  "Change volume group attributes" },
 	{ "vgscan", cmd_vgscan, COMMON, "", "Search for volume groups" },
 	{ "lvcreate", cmd_lvcreate, COMMON " size extents name stripes stripesize alloc addtag activate zero "
-	  "wipesignatures type snapshot", "-L SIZE|-l EXTENTS [-n NAME] VG[/LV] [PV...]",
+	  "wipesignatures type snapshot chunksize",
+	  "-L SIZE|-l EXTENTS [-n NAME] VG[/LV] [PV...] | -s -L SIZE|-l N%ORIGIN [-c CHUNK] [-n NAME] VG/LV",
 	  "Create a logical volume" },
 	{ "lvremove", cmd_lvremove, COMMON " force", "VG/LV|VG...", "Remove logical volumes" },
 	{ "lvrename", cmd_lvrename, COMMON, "VG OLD NEW | VG/OLD VG/NEW", "Rename a logical volume" },
@@ -268,6 +270,7 @@ static int parse_opts(const struct command *c, int argc, char **argv, struct opt
 		case O_ACTIVATE: o->activate = a; break;
 		case O_ACTMODE: o->activationmode = a; break;
 		case O_REFRESH: o->refresh = true; break;
+		case O_CHUNKSIZE: o->chunksize = a; break;
 		case O_ZERO: o->zero = a; break;
 		case O_WIPE: o->wipe = a; break;
 		case O_YES: o->yes = 1; break;

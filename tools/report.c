@@ -60,7 +60,13 @@ NUM(g_vg_extent_count, r->vg ? vm_vg_extent_count(r->vg) : 0)
 NUM(g_vg_free_count, r->vg ? vm_vg_free_count(r->vg) : 0)
 NUM(g_lv_count, r->vg ? vm_vg_lv_count(r->vg) : 0)
 NUM(g_pv_count, r->vg ? vm_vg_pv_count(r->vg) : 0)
-NUM(g_snap_count, 0)
+static uint64_t g_snap_count(const struct row *r)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; r->vg && i < vm_vg_lv_total(r->vg); i++)
+		n += vm_lv_origin(vm_vg_lv_at(r->vg, i)) != NULL;
+	return n;
+}
 NUM(g_vg_seqno, r->vg ? vm_vg_seqno(r->vg) : 0)
 NUM(g_vg_mda_count, r->vg ? vm_vg_mda_count(r->vg) : 0)
 NUM(g_vg_mda_size, r->vg ? vm_vg_mda_size(r->vg) : 0)
@@ -103,6 +109,23 @@ static struct vm_lv_state lvstate(const struct row *r)
 	return st;
 }
 STR(s_lv_active, lvstate(r).active ? "active" : "")
+STR(s_origin, vm_lv_origin(r->lv) ? vm_lv_origin(r->lv) : "")
+
+/* Snap% (and Data%, the same for a snapshot): the COW in use, without its exception tables. */
+static void s_snap_percent(const struct row *r, char *b, size_t n, const struct opts *o)
+{
+	struct vm_snapshot_usage u;
+	b[0] = 0;
+	if (!vm_lv_origin(r->lv) || vm_lv_snapshot_usage(r->lv, &u))
+		return;
+	if (u.invalid) {
+		snprintf(b, n, "100.00");
+		return;
+	}
+	uint64_t room = u.total > u.metadata ? u.total - u.metadata : 0;
+	uint64_t used = u.used > u.metadata ? u.used - u.metadata : 0;
+	snprintf(b, n, "%.2f", room ? (double)used * 100 / (double)room : 0.0);
+}
 NUM(g_lv_kernel_major, (uint64_t)(int64_t)lvstate(r).major)
 NUM(g_lv_kernel_minor, (uint64_t)(int64_t)lvstate(r).minor)
 
@@ -276,11 +299,11 @@ static const struct field fields[] = {
 	{ "lv_kernel_minor", "KMin", L_LV, T_SNUM, g_lv_kernel_minor, NULL },
 	{ "lv_metadata_size", "MSize", L_LV, T_STR, NULL, s_empty },     /* pools only */
 	{ "seg_count", "#Seg", L_LV, T_NUM, g_seg_count, NULL },
-	{ "origin", "Origin", L_LV, T_STR, NULL, s_empty },
+	{ "origin", "Origin", L_LV, T_STR, NULL, s_origin },
 	{ "pool_lv", "Pool", L_LV, T_STR, NULL, s_empty },
-	{ "data_percent", "Data%", L_LV, T_STR, NULL, s_empty },
+	{ "data_percent", "Data%", L_LV, T_STR, NULL, s_snap_percent },
 	{ "metadata_percent", "Meta%", L_LV, T_STR, NULL, s_empty },
-	{ "snap_percent", "Snap%", L_LV, T_STR, NULL, s_empty },
+	{ "snap_percent", "Snap%", L_LV, T_STR, NULL, s_snap_percent },
 	{ "copy_percent", "Cpy%Sync", L_LV, T_STR, NULL, s_empty },
 	{ "move_pv", "Move", L_LV, T_STR, NULL, s_empty },
 	{ "mirror_log", "Log", L_LV, T_STR, NULL, s_empty },

@@ -20,6 +20,7 @@ struct opts {
 	const char *size, *extents, *name, *stripesize, *alloc, *activate, *options, *sort;
 	const char *separator, *units, *reportformat, *metadatasize, *dataalignment, *devices;
 	const char *extentsize, *file, *config, *type, *zero, *wipe, *time_format, *activationmode;
+	const char *chunksize;
 	const char *addtag[MAX_TAGS], *deltag[MAX_TAGS];
 	int naddtag, ndeltag;
 	int stripes;

@@ -304,20 +304,27 @@ refused "vgcreate a taken name with a blank device" "volume group vgm already ex
 blank "vgcreate a taken name" "$D7"
 
 # ---------------------------------------------------------------- LVs that a snapshot uses
-# volmgr does not handle snapshot segments, so it must not remove or rename
-# the LVs that one names (lvm2 would rename or remove them with it).
-refused "lvremove a snapshot's origin" "vsnap/origin is used by vsnap/snapshot0; it cannot be removed" \
+# While a snapshot exists its origin cannot go, be renamed or resized; the
+# snapshot (its COW) cannot be renamed or resized yet; snapshot0 is internal.
+refused "lvremove a snapshot's origin" "vsnap/origin has 1 snapshot(s); it cannot be removed while they exist" \
 	"$V" lvremove vsnap/origin
-refused "lvremove a snapshot's COW" "vsnap/cow is used by vsnap/snapshot0; it cannot be removed" \
-	"$V" lvremove vsnap/cow
-refused "lvremove -f a snapshot's COW by its /dev path" "is used by vsnap/snapshot0" "$V" lvremove -f /dev/vsnap/cow
-refused "lvrename a snapshot's origin" "vsnap/origin is used by vsnap/snapshot0; it cannot be renamed" \
+refused "lvrename a snapshot's origin" "vsnap/origin has 1 snapshot(s); it cannot be renamed" \
 	"$V" lvrename vsnap origin origin2
-refused "lvrename a snapshot's COW" "vsnap/cow is used by vsnap/snapshot0; it cannot be renamed" \
+refused "lvextend a snapshot's origin" "vsnap/origin has 1 snapshot(s); it cannot be reduced" \
+	"$V" lvreduce -f -l -1 vsnap/origin
+refused "lvrename a snapshot" "vsnap/cow is used by vsnap/snapshot0; it cannot be renamed" \
 	"$V" lvrename vsnap/cow vsnap/cow2
-refused "lvextend snapshot0 (a segment type volmgr does not handle)" "not resized" \
-	"$V" lvextend -l +1 vsnap/snapshot0
+refused "lvextend a snapshot" "vsnap/cow is a snapshot: resizing snapshots is not supported yet" \
+	"$V" lvextend -l +1 vsnap/cow
+refused "lvextend snapshot0 (internal)" "not resized" "$V" lvextend -l +1 vsnap/snapshot0
 refused "lvreduce snapshot0" "not resized" "$V" lvreduce -f -l -1 vsnap/snapshot0
+refused "lvcreate -s of a snapshot" "snapshots of snapshots are not supported" "$V" lvcreate -an -s -l 2 vsnap/cow
+refused "lvcreate -s with a chunk size that is no power of two" "chunk size 12288 must be a power of two" \
+	"$V" lvcreate -an -s -c 12k -l 2 vsnap/origin
+refused "lvcreate -s with a chunk size over 512 KiB" "must be a power of two from 4 KiB to 512 KiB" \
+	"$V" lvcreate -an -s -c 1m -l 2 vsnap/origin
+refused "lvcreate -s without an origin" "a snapshot needs its origin as VG/LV" "$V" lvcreate -an -s -l 2 vsnap
+refused "lvcreate --chunksize without -s" "--chunksize is for snapshots" "$V" lvcreate -an -c 8k -l 2 vsnap
 
 same "the whole batch left every device byte-identical (md5)" "$BEFORE" "$(devsums)"
 same "the whole batch left the system directory as it was" "$BEFORE_SYS" "$(state)"
@@ -350,7 +357,9 @@ else failed "vgs -vv: no debug message on standard error: $err"; fi
 # removes it by the name of its hidden LV (lvm2 names it by its COW), and
 # the hidden COW that only it used goes with it, as with lvm2. After that
 # the origin is used by nothing and can be renamed.
-ok "volmgr lvremove vsnap/snapshot0" "$V" lvremove vsnap/snapshot0
+same "volmgr lists the snapshot as lvm2 does: origin 'o', the COW as snapshot 's'" \
+	"$("$V" lvs --noheadings -o lv_name,lv_attr,origin vsnap 2>&1 | xargs)" "cow swi---s--- origin origin owi---s---"
+ok "volmgr lvremove vsnap/cow (the snapshot: snapshot0 and the COW go)" "$V" lvremove -y vsnap/cow
 ok "lvm2 vgck vsnap without snapshot0" vgck vsnap
 same "lvm2: no snapshot left, and no COW" "$(lvm2_lvs vsnap)" "origin -"
 same "volmgr lists the origin only" "$("$V" lvs --noheadings -o lv_name,lv_attr vsnap 2>&1 | xargs)" "origin -wi-------"
