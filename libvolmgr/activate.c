@@ -411,6 +411,7 @@ static bool in_stack(vm_lv *lv, vm_lv **origin);
 static int stack_activate(vm_lv *origin, unsigned flags, const vm_lv *fresh);
 static int stack_deactivate(vm_lv *origin);
 static int snapshot_deactivate(vm_lv *cow);
+static int cow_reload(vm_lv *cow);
 
 /* A new device @name/@uuid whose table @fill adds; libdevmapper removes it again if loading fails. */
 static int create_dev(vm_lv *lv, const char *name, const char *uuid,
@@ -840,6 +841,20 @@ static int snapshot_deactivate(vm_lv *cow)
 	return r;
 }
 
+/* The -cow device of a snapshot gets the COW LV's segments: load, suspend, resume. */
+static int cow_reload(vm_lv *cow)
+{
+	vm_ctx *ctx = cow->vg->ctx;
+	char name[DM_NAME_LEN], uuid[DM_UUID_LEN];
+	struct vm_lv_state st;
+	int r;
+	if (layer_names(cow, "cow", name, uuid))
+		return -ENAMETOOLONG;
+	if ((r = query(ctx, uuid, &st)) || !st.active)
+		return r;
+	return reload(cow, &st);
+}
+
 static bool in_stack(vm_lv *lv, vm_lv **origin)
 {
 	vm_vg *vg = lv->vg;
@@ -1221,6 +1236,14 @@ int act_after_commit(vm_vg *vg)
 		if (!lv)
 			continue;
 		lv_names(lv, NULL, 0, uuid);
+		vm_lv *origin;
+		if (in_stack(lv, &origin)) {
+			/* a grown COW: its -cow device grows; the kernel finds the room as it needs it */
+			int r = origin != lv ? cow_reload(lv) : 0;
+			if (r && !rc)
+				rc = r;
+			continue;
+		}
 		int r = query(ctx, uuid, &st);
 		if (!r && st.active && !lv_names(lv, name, sizeof(name), NULL) && strcmp(st.dm_name, name)) {
 			renamed = true;

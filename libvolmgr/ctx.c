@@ -103,6 +103,9 @@ static int load_config(vm_ctx *ctx)
 	const struct vmt_node *dev = vmt_find(vmt_root(t), "devices");
 	const struct vmt_node *bk = vmt_find(vmt_root(t), "backup");
 	const struct vmt_node *gl = vmt_find(vmt_root(t), "global");
+	const struct vmt_node *ac = vmt_find(vmt_root(t), "activation");
+	if (ac && ac->type != VMT_SECTION)
+		ac = NULL;
 	if (gl && gl->type != VMT_SECTION)
 		gl = NULL;
 	if (dev && dev->type != VMT_SECTION)
@@ -137,6 +140,8 @@ static int load_config(vm_ctx *ctx)
 	}
 	ctx->scan_lvs = conf_int(dev, "scan_lvs", 0);
 	ctx->activation = conf_int(gl, "activation", 1);
+	ctx->snap_threshold = conf_int(ac, "snapshot_autoextend_threshold", 70);
+	ctx->snap_percent = conf_int(ac, "snapshot_autoextend_percent", 20);
 	ctx->backup = conf_int(bk, "backup", 1);
 	ctx->archive = conf_int(bk, "archive", 1);
 	ctx->archive_min = conf_int(bk, "archive_min", 10);
@@ -156,6 +161,8 @@ int vm_ctx_new(vm_ctx **out)
 	ctx->system_dir = xstrdup(sys && *sys ? sys : VM_DEFAULT_SYSTEM_DIR);
 	ctx->lock_dir = xstrdup(lock && *lock ? lock : VM_DEFAULT_LOCK_DIR);
 	ctx->backup = ctx->archive = ctx->activation = true;
+	ctx->snap_threshold = 70;
+	ctx->snap_percent = 20;
 	ctx->archive_min = 10;
 	ctx->archive_max = 50;
 	ctx->archive_days = 30;

@@ -134,6 +134,7 @@ struct vm_ctx {
 	bool verify_all;                  /* scans read every copy, even those known by checksum */
 	bool dm_checked, dm_ok;           /* device-mapper usable (asked once) */
 	bool activation;                  /* global/activation in volmgr.conf */
+	unsigned snap_threshold, snap_percent;   /* activation/snapshot_autoextend_* */
 };
 
 /* ctx.c */

@@ -258,10 +258,10 @@ int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc, const char *c
 	int r;
 	if ((r = writable(vg)) || (r = known(lv, "resized")))
 		return r;
-	if (vg_has_snapshots(vg) && snap_of_cow(vg->md, m))
-		return vm_err(ctx, -EOPNOTSUPP, "%s/%s is a snapshot: resizing snapshots is not supported yet",
-			      vg->md->name, m->name);
 	uint64_t cur = vmf_lv_extents(m);
+	if (vg_has_snapshots(vg) && snap_of_cow(vg->md, m) && extents < cur)
+		return vm_err(ctx, -EOPNOTSUPP, "%s/%s is a snapshot: its COW can grow, not shrink",
+			      vg->md->name, m->name);
 	const struct vmf_seg *last = &m->segs[m->nseg - 1];
 	uint32_t stripes = last->stripe_count;
 	/* The new end must fall on a whole stripe set of the segment it lands in. */

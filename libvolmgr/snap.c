@@ -204,3 +204,65 @@ int vm_lv_snapshot(vm_lv *origin, const struct vm_snapshot_params *p, vm_lv **ou
 		*out = cow;
 	return 0;
 }
+
+int vm_ctx_snapshot_autoextend(const vm_ctx *ctx, unsigned *threshold, unsigned *percent)
+{
+	*threshold = ctx->snap_threshold;
+	*percent = ctx->snap_percent;
+	return 0;
+}
+
+double vm_snapshot_percent(const struct vm_snapshot_usage *u)
+{
+	/* as lvm2 reports it: what is used of the whole COW, 0 while only the tables' first chunk is */
+	if (u->invalid)
+		return 100.0;
+	if (!u->total || u->used <= u->metadata)
+		return 0.0;
+	return (double)u->used * 100 / (double)u->total;
+}
+#define used_percent vm_snapshot_percent
+
+int vm_vg_autoextend_snapshots(vm_ctx *ctx, const char *vgname, unsigned threshold, unsigned percent,
+			       size_t *extended)
+{
+	vm_vg *vg;
+	size_t n = 0;
+	int r;
+	if (extended)
+		*extended = 0;
+	if (threshold >= 100 || !percent)
+		return 0;                               /* off, as lvm2's 100 is */
+	if ((r = vm_vg_open(ctx, vgname, VM_VG_READ, &vg)))
+		return r;
+	bool need = false;
+	for (size_t i = 0; vg_has_snapshots(vg) && i < vm_vg_lv_total(vg) && !need; i++) {
+		vm_lv *lv = vm_vg_lv_at(vg, i);
+		struct vm_snapshot_usage u;
+		need = vm_lv_origin(lv) && !vm_lv_snapshot_usage(lv, &u) && !u.invalid &&
+		       used_percent(&u) >= threshold;
+	}
+	vm_vg_free(vg);
+	if (!need)
+		return 0;
+	/* again under the write lock: the use only grows, the decision stands or grows */
+	if ((r = vm_vg_open(ctx, vgname, VM_VG_WRITE, &vg)))
+		return r;
+	for (size_t i = 0; i < vm_vg_lv_total(vg) && !r; i++) {
+		vm_lv *lv = vm_vg_lv_at(vg, i);
+		struct vm_snapshot_usage u;
+		if (!vm_lv_origin(lv) || vm_lv_snapshot_usage(lv, &u) || u.invalid || used_percent(&u) < threshold)
+			continue;
+		uint64_t cur = vm_lv_extents(lv), add = (cur * percent + 99) / 100;
+		vm_log(ctx, VM_LOG_INFO, "Snapshot %s/%s is %.2f%% full: extending its COW by %" PRIu64
+		       " extent(s).", vgname, vm_lv_name(lv), used_percent(&u), add ? add : 1);
+		if (!(r = vm_lv_resize(lv, cur + (add ? add : 1), VM_ALLOC_INHERIT, NULL, 0)))
+			n++;
+	}
+	if (!r && n)
+		r = vm_vg_commit(vg);
+	vm_vg_free(vg);
+	if (!r && extended)
+		*extended = n;
+	return r;
+}

@@ -319,6 +319,20 @@ struct vm_snapshot_usage {
 	uint64_t metadata;             /* bytes of it that are exception tables */
 };
 int vm_lv_snapshot_usage(vm_lv *lv, struct vm_snapshot_usage *out);
+/* Percent of the COW in use as lvm2 reports it (Snap%): 100 when invalid. */
+double vm_snapshot_percent(const struct vm_snapshot_usage *u);
+
+/*
+ * Grow the COW of every active snapshot of @vg that is at least @threshold
+ * percent full by @percent of its size (at least one extent), in one
+ * commit. @threshold 100 or more, or @percent 0: nothing (off). *@extended:
+ * how many grew. The settings of volmgr.conf (activation section,
+ * snapshot_autoextend_threshold, default 70, snapshot_autoextend_percent,
+ * default 20) come from vm_ctx_snapshot_autoextend().
+ */
+int vm_vg_autoextend_snapshots(vm_ctx *ctx, const char *vgname, unsigned threshold, unsigned percent,
+			       size_t *extended);
+int vm_ctx_snapshot_autoextend(const vm_ctx *ctx, unsigned *threshold, unsigned *percent);
 
 /* The filesystem in an active LV (-ENXIO when inactive); type "" if none is found. */
 struct vm_fs_info {

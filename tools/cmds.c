@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The command handlers: parse, call libvolmgr, print. */
 #include <errno.h>
+#include <signal.h>
+#include <time.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -761,4 +763,70 @@ int cmd_lvchange(vm_ctx *ctx, struct opts *o)
 		vm_vg_free(vg);
 	}
 	return rc;
+}
+
+/* ---------------------------------------------------------------- monitor */
+
+static volatile sig_atomic_t monitor_stop;
+static void monitor_signal(int sig) { (void)sig; monitor_stop = 1; }
+
+static int monitor_round(vm_ctx *ctx, struct opts *o, unsigned thr, unsigned pct)
+{
+	int rc = 0, r;
+	char **names = NULL;
+	size_t n = 0;
+	if (o->argc) {
+		names = o->argv;
+		n = (size_t)o->argc;
+	} else if ((r = vm_scan_names(ctx))) {
+		return fail(ctx, r);
+	} else {
+		n = vm_vg_name_count(ctx);
+		names = calloc(n + 1, sizeof(*names));
+		for (size_t i = 0; names && i < n; i++)
+			names[i] = strdup(vm_vg_name_at(ctx, i));
+		if (!names)
+			return EXIT_FAILED;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t grown;
+		if (names[i] && (r = vm_vg_autoextend_snapshots(ctx, names[i], thr, pct, &grown)))
+			rc = fail(ctx, r);
+	}
+	if (!o->argc) {
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+	}
+	return rc;
+}
+
+int cmd_lvmonitor(vm_ctx *ctx, struct opts *o)
+{
+	unsigned thr, pct;
+	double interval = 5;
+	if (o->interval) {
+		char *end;
+		interval = strtod(o->interval, &end);
+		if (*end || !(interval >= 0.1 && interval <= 3600))
+			return usage_error(o, "--interval %s: expected seconds from 0.1 to 3600", o->interval);
+	}
+	vm_ctx_snapshot_autoextend(ctx, &thr, &pct);
+	if (thr >= 100 || !pct)
+		fprintf(stderr, "  WARNING: snapshot autoextend is off (snapshot_autoextend_threshold %u, "
+			"snapshot_autoextend_percent %u in volmgr.conf).\n", thr, pct);
+	if (o->once)
+		return monitor_round(ctx, o, thr, pct);
+	struct sigaction sa = { .sa_handler = monitor_signal };
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	say(o, "Monitoring snapshots every %.1f s: a COW %u%% full grows by %u%%.", interval, thr, pct);
+	while (!monitor_stop) {
+		monitor_round(ctx, o, thr, pct);
+		fflush(NULL);
+		struct timespec ts = { (time_t)interval, (long)((interval - (double)(time_t)interval) * 1e9) };
+		while (!monitor_stop && nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
+	return 0;
 }

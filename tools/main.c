@@ -21,7 +21,7 @@ enum {
 	O_OPTIONS, O_SORT, O_NOHEADINGS, O_NOSUFFIX, O_SEPARATOR, O_UNITS, O_UNBUFFERED,
 	O_REPORTFORMAT, O_DEVICES, O_FILE, O_CONFIG, O_TYPE, O_SNAPSHOT, O_RESIZEFS,
 	O_UPDATEMETADATA, O_READONLY, O_VERBOSE, O_QUIET, O_HELP, O_AUTOBACKUP, O_NOFSCK,
-	O_NAMEPREFIXES, O_UNIT, O_ACTMODE, O_REFRESH, O_CHUNKSIZE,
+	O_NAMEPREFIXES, O_UNIT, O_ACTMODE, O_REFRESH, O_CHUNKSIZE, O_INTERVAL, O_ONCE,
 };
 
 struct optdef {
@@ -54,7 +54,7 @@ static const struct optdef optdefs[] = {
 	{ "help", 'h', 0, O_HELP },           { "autobackup", 'A', 1, O_AUTOBACKUP },
 	{ "nofsck", 0, 0, O_NOFSCK },         { "nameprefixes", 0, 0, O_NAMEPREFIXES },
 	{ "activationmode", 0, 1, O_ACTMODE }, { "refresh", 0, 0, O_REFRESH },
-	{ "chunksize", 'c', 1, O_CHUNKSIZE },
+	{ "chunksize", 'c', 1, O_CHUNKSIZE }, { "interval", 0, 1, O_INTERVAL }, { "once", 0, 0, O_ONCE },
 };
 
 #define COMMON "devices yes verbose quiet help config autobackup"
@@ -98,6 +98,8 @@ static const struct command commands[] = {
 	  "-L|-l [+|-]SIZE VG/LV [PV...]", "Resize a logical volume" },
 	{ "lvs", cmd_lvs, REPORT, "[VG|VG/LV...]", "Report logical volumes" },
 	{ "lvdisplay", cmd_lvdisplay, COMMON " units", "[VG|VG/LV...]", "Display logical volumes" },
+	{ "lvmonitor", cmd_lvmonitor, COMMON " interval once", "[VG...]",
+	  "Grow snapshots' COWs before they fill (in the foreground)" },
 	{ "lvchange", cmd_lvchange, COMMON " addtag deltag activate activationmode refresh", "VG/LV...",
 	  "Change logical volume attributes" },
 };
@@ -271,6 +273,8 @@ static int parse_opts(const struct command *c, int argc, char **argv, struct opt
 		case O_ACTMODE: o->activationmode = a; break;
 		case O_REFRESH: o->refresh = true; break;
 		case O_CHUNKSIZE: o->chunksize = a; break;
+		case O_INTERVAL: o->interval = a; break;
+		case O_ONCE: o->once = true; break;
 		case O_ZERO: o->zero = a; break;
 		case O_WIPE: o->wipe = a; break;
 		case O_YES: o->yes = 1; break;

@@ -111,20 +111,13 @@ static struct vm_lv_state lvstate(const struct row *r)
 STR(s_lv_active, lvstate(r).active ? "active" : "")
 STR(s_origin, vm_lv_origin(r->lv) ? vm_lv_origin(r->lv) : "")
 
-/* Snap% (and Data%, the same for a snapshot): the COW in use, without its exception tables. */
+/* Snap% (and Data%, the same for a snapshot): the COW in use, as the kernel says. */
 static void s_snap_percent(const struct row *r, char *b, size_t n, const struct opts *o)
 {
 	struct vm_snapshot_usage u;
 	b[0] = 0;
-	if (!vm_lv_origin(r->lv) || vm_lv_snapshot_usage(r->lv, &u))
-		return;
-	if (u.invalid) {
-		snprintf(b, n, "100.00");
-		return;
-	}
-	uint64_t room = u.total > u.metadata ? u.total - u.metadata : 0;
-	uint64_t used = u.used > u.metadata ? u.used - u.metadata : 0;
-	snprintf(b, n, "%.2f", room ? (double)used * 100 / (double)room : 0.0);
+	if (vm_lv_origin(r->lv) && !vm_lv_snapshot_usage(r->lv, &u))
+		snprintf(b, n, "%.2f", vm_snapshot_percent(&u));
 }
 NUM(g_lv_kernel_major, (uint64_t)(int64_t)lvstate(r).major)
 NUM(g_lv_kernel_minor, (uint64_t)(int64_t)lvstate(r).minor)

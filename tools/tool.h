@@ -20,13 +20,13 @@ struct opts {
 	const char *size, *extents, *name, *stripesize, *alloc, *activate, *options, *sort;
 	const char *separator, *units, *reportformat, *metadatasize, *dataalignment, *devices;
 	const char *extentsize, *file, *config, *type, *zero, *wipe, *time_format, *activationmode;
-	const char *chunksize;
+	const char *chunksize, *interval;
 	const char *addtag[MAX_TAGS], *deltag[MAX_TAGS];
 	int naddtag, ndeltag;
 	int stripes;
 	int force, yes, verbose, quiet;
 	bool noheadings, nosuffix, unbuffered, snapshot, resizefs, updatemetadata, readonly;
-	bool nameprefixes, refresh, nofsck;
+	bool nameprefixes, refresh, nofsck, once;
 };
 
 struct command {
@@ -77,5 +77,6 @@ int cmd_lvresize(vm_ctx *, struct opts *);
 int cmd_lvs(vm_ctx *, struct opts *);
 int cmd_lvdisplay(vm_ctx *, struct opts *);
 int cmd_lvchange(vm_ctx *, struct opts *);
+int cmd_lvmonitor(vm_ctx *, struct opts *);
 
 #endif
