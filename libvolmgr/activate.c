@@ -590,6 +590,7 @@ static int rename_dev(vm_lv *lv, const struct vm_lv_state *st, const char *to)
 struct snapdev {
 	vm_lv *cow;                       /* the snapshot as users name it */
 	uint64_t chunk;                   /* sectors */
+	bool merging;                     /* merging into the origin: no S device */
 	char name[DM_NAME_LEN], uuid[DM_UUID_LEN];           /* S */
 	char cname[DM_NAME_LEN], cuuid[DM_UUID_LEN];         /* S-cow */
 	struct vm_lv_state st, cst;
@@ -640,6 +641,7 @@ static int stack_get(vm_lv *origin, struct stack *k)
 			break;
 		}
 		d->chunk = (uint64_t)chunk;
+		d->merging = snap_merging(sn[i]);
 		if (lv_names(d->cow, d->name, sizeof(d->name), d->uuid) ||
 		    layer_names(d->cow, "cow", d->cname, d->cuuid))
 			r = vm_err(ctx, -ENAMETOOLONG, "%s/%s: the device-mapper name would be too long",
@@ -672,6 +674,15 @@ static int fill_snapshot(vm_lv *lv, struct dm_task *t, const void *arg)
 	char p[96];
 	snprintf(p, sizeof(p), "%d:%d %d:%d P %" PRIu64, d->a_maj, d->a_min, d->b_maj, d->b_min, d->chunk);
 	return dm_task_add_target(t, 0, vm_lv_extents(lv) * lv->vg->md->extent_size, "snapshot", p)
+	       ? 0 : -ENOMEM;
+}
+
+static int fill_merge(vm_lv *lv, struct dm_task *t, const void *arg)
+{
+	const struct devnos *d = arg;
+	char p[96];
+	snprintf(p, sizeof(p), "%d:%d %d:%d P %" PRIu64, d->a_maj, d->a_min, d->b_maj, d->b_min, d->chunk);
+	return dm_task_add_target(t, 0, vm_lv_extents(lv) * lv->vg->md->extent_size, "snapshot-merge", p)
 	       ? 0 : -ENOMEM;
 }
 
@@ -716,11 +727,17 @@ static int stack_activate(vm_lv *origin, unsigned flags, const vm_lv *fresh)
 	if (r)
 		return r;
 	bool missing = false;
+	struct snapdev *merge = NULL;
 	if (!(r = ensure_layer(origin, k.rname, k.ruuid, flags, &k.rst)))
 		for (size_t i = 0; i < k.n && !r; i++) {
 			struct snapdev *d = &k.snaps[i];
 			if (d->st.active)
 				continue;
+			if (d->merging) {
+				merge = d;
+				r = ensure_layer(d->cow, d->cname, d->cuuid, flags, &d->cst);
+				continue;
+			}
 			missing = true;
 			bool was = d->cst.active;
 			if (!(r = ensure_layer(d->cow, d->cname, d->cuuid, flags, &d->cst)) && !was &&
@@ -743,7 +760,7 @@ static int stack_activate(vm_lv *origin, unsigned flags, const vm_lv *fresh)
 	for (size_t i = 0; i < k.n && !r; i++) {
 		struct snapdev *d = &k.snaps[i];
 		struct devnos s = { k.rst.major, k.rst.minor, d->cst.major, d->cst.minor, d->chunk };
-		if (!d->st.active && !(r = create_dev(origin, d->name, d->uuid, fill_snapshot, &s)))
+		if (!d->st.active && !d->merging && !(r = create_dev(origin, d->name, d->uuid, fill_snapshot, &s)))
 			add_link(ctx, vg->md->name, d->cow->md->name, d->name);
 	}
 	if (k.st.active && missing) {
@@ -753,8 +770,13 @@ static int stack_activate(vm_lv *origin, unsigned flags, const vm_lv *fresh)
 		dm_task_destroy(t);
 		if (!r)
 			r = r2;
-	} else if (!r && !k.st.active && !(r = create_dev(origin, k.name, k.uuid, fill_origin, &o)))
-		add_link(ctx, vg->md->name, origin->md->name, k.name);
+	} else if (!r && !k.st.active) {
+		/* a merging snapshot: the origin merges it back as it comes up */
+		struct devnos m = { k.rst.major, k.rst.minor, merge ? merge->cst.major : 0,
+				    merge ? merge->cst.minor : 0, merge ? merge->chunk : 0 };
+		if (!(r = create_dev(origin, k.name, k.uuid, merge ? fill_merge : fill_origin, merge ? &m : &o)))
+			add_link(ctx, vg->md->name, origin->md->name, k.name);
+	}
 	stack_free(&k);
 	return r;
 }
@@ -903,6 +925,128 @@ int vm_lv_snapshot_usage(vm_lv *lv, struct vm_snapshot_usage *out)
 	}
 	dm_task_destroy(t);
 	dm_ctx = NULL;
+	return r;
+}
+
+/* ---------------------------------------------------------------- merging */
+
+/* The status of the device @uuid whose target must be @type ("snapshot", "snapshot-merge"). */
+static int status_of(vm_ctx *ctx, const char *uuid, const char *type, struct vm_snapshot_usage *out)
+{
+	struct dm_task *t = task(DM_DEVICE_STATUS, uuid, NULL);
+	struct dm_info info;
+	memset(out, 0, sizeof(*out));
+	int r = t ? run(ctx, t, false, "device-mapper status of", uuid) : -ENOMEM;
+	if (!r && (!dm_task_get_info(t, &info) || !info.exists))
+		r = -ENXIO;
+	if (!r) {
+		uint64_t start, len;
+		char *ty = NULL, *params = NULL;
+		unsigned long long used, total, meta = 0;
+		dm_get_next_target(t, NULL, &start, &len, &ty, &params);
+		if (!ty || strcmp(ty, type) || !params)
+			r = -EMEDIUMTYPE;
+		else if (!strncmp(params, "Invalid", 7) || !strncmp(params, "Overflow", 8) ||
+			 !strncmp(params, "Merge failed", 12))
+			out->invalid = true;
+		else if (sscanf(params, "%llu/%llu %llu", &used, &total, &meta) >= 2 && total) {
+			out->used = used * VMF_SECTOR;
+			out->total = total * VMF_SECTOR;
+			out->metadata = meta * VMF_SECTOR;
+		} else
+			r = -EIO;
+	}
+	dm_task_destroy(t);
+	return r;
+}
+
+int vm_lv_merge_start(vm_lv *snap, bool *delayed)
+{
+	vm_vg *vg = snap->vg;
+	vm_ctx *ctx = vg->ctx;
+	vm_lv *origin;
+	struct stack k;
+	int r;
+	*delayed = true;
+	if (!vm_dm_available(ctx) || !in_stack(snap, &origin) || origin == snap)
+		return 0;
+	dm_enter(ctx);
+	if ((r = stack_get(origin, &k))) {
+		dm_ctx = NULL;
+		return r;
+	}
+	bool open = k.st.open_count > 0;
+	for (size_t i = 0; i < k.n; i++)
+		open |= k.snaps[i].st.open_count > 0;
+	bool active = k.st.active;
+	stack_free(&k);
+	/* the origin's table changes to snapshot-merge only while nobody has it open */
+	if (active && !open && !(r = stack_deactivate(origin)) && !(r = stack_activate(origin, 0, NULL)))
+		*delayed = false;
+	dm_ctx = NULL;
+	return r;
+}
+
+int vm_vg_finish_merges(vm_vg *vg, size_t *finished, size_t *merging, double *percent)
+{
+	vm_ctx *ctx = vg->ctx;
+	struct vmf_vg *md = vg->md;
+	size_t done = 0, busy = 0;
+	double pct = 100;
+	int r = 0;
+	*finished = *merging = 0;
+	*percent = 100;
+	if (!vg_has_snapshots(vg) || !vm_dm_available(ctx))
+		return 0;
+	dm_enter(ctx);
+	for (uint32_t l = 0; l < md->nlv && !r; l++) {
+		struct vmf_lv *sn = md->lvs[l];
+		if (!sn->unknown || !snap_merging(sn))
+			continue;
+		struct vmf_lv *om = snap_origin_md(md, sn), *cm = snap_cow_md(md, sn);
+		vm_lv *origin = om ? vg_lv_handle(vg, om) : NULL, *cow = cm ? vg_lv_handle(vg, cm) : NULL;
+		char uuid[DM_UUID_LEN], cname[DM_NAME_LEN], cuuid[DM_UUID_LEN], rname[DM_NAME_LEN], ruuid[DM_UUID_LEN];
+		struct vm_snapshot_usage u;
+		if (!origin || !cow || layer_names(cow, "cow", cname, cuuid) || layer_names(origin, "real", rname, ruuid))
+			continue;
+		lv_names(origin, NULL, 0, uuid);
+		if (status_of(ctx, uuid, "snapshot-merge", &u))
+			continue;                       /* not merging in the kernel (yet) */
+		if (u.invalid) {
+			r = vm_err(ctx, -EIO, "merging %s/%s into %s/%s failed in the kernel", md->name, cm->name,
+				   md->name, om->name);
+			break;
+		}
+		if (u.used > u.metadata) {
+			busy++;
+			double left = u.total > u.metadata ? (double)(u.used - u.metadata) * 100 /
+							     (double)(u.total - u.metadata) : 0;
+			if (100 - left < pct)
+				pct = 100 - left;
+			continue;
+		}
+		if (vg->mode != VM_VG_WRITE) {
+			busy++;                         /* done in the kernel: a writer finishes it */
+			continue;
+		}
+		/* merged: the snapshot leaves the metadata, then the origin becomes plain again */
+		lv_remove_snapshot_md(cow);
+		if ((r = vm_vg_commit(vg)))
+			break;
+		struct vm_lv_state st, cst, rst;
+		if (!(r = query(ctx, uuid, &st)) && st.active)
+			r = reload(origin, &st);
+		if (!r && !(r = query(ctx, cuuid, &cst)) && cst.active)
+			r = remove_named(ctx, cst.dm_name);
+		if (!r && !(r = query(ctx, ruuid, &rst)) && rst.active)
+			r = remove_named(ctx, rst.dm_name);
+		done++;
+		l = UINT32_MAX;                         /* the LV list changed: from the start (l++ wraps) */
+	}
+	dm_ctx = NULL;
+	*finished = done;
+	*merging = busy;
+	*percent = busy ? pct : 100;
 	return r;
 }
 

@@ -180,6 +180,9 @@ int vg_pv_index(vm_vg *vg, const char *path);
 int vg_bind_pvs(vm_vg *vg);
 vm_lv *vg_lv_handle(vm_vg *vg, struct vmf_lv *md);
 
+/* lv.c */
+void lv_remove_snapshot_md(vm_lv *cow);
+
 /* alloc.c */
 int alloc_extend(vm_vg *vg, struct vmf_lv *lv, uint64_t extents, uint32_t stripes,
 		 uint32_t stripe_size, enum vm_alloc policy, const bool *allowed);
@@ -199,6 +202,7 @@ struct vmf_lv *snap_cow_md(const struct vmf_vg *md, const struct vmf_lv *snapn);
 size_t snap_list(const struct vmf_vg *md, const struct vmf_lv *origin, struct vmf_lv **out, size_t max);
 bool snap_visible(const struct vmf_vg *md, const struct vmf_lv *m);
 bool vg_has_snapshots(vm_vg *vg);
+bool snap_merging(const struct vmf_lv *sn);
 
 /* backup.c */
 int backup_write(vm_vg *vg, const char *path);

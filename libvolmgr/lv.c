@@ -330,6 +330,16 @@ static void remove_md(struct vmf_vg *md, struct vmf_lv *lv, int depth)
 	free(victim);
 }
 
+/* A snapshot's snapshotN and COW leave the model; their devices are the caller's business. */
+void lv_remove_snapshot_md(vm_lv *cow)
+{
+	struct vmf_lv *sn = snap_of_cow(cow->vg->md, cow->md);
+	if (sn) {
+		remove_md(cow->vg->md, sn, 0);
+		vg_changed(cow->vg);
+	}
+}
+
 int vm_lv_remove(vm_lv *lv)
 {
 	int r;

@@ -31,6 +31,11 @@ static const char *seg_str(const struct vmt_node *seg, const char *key)
 	return seg && !vmt_get_str(seg, key, &v) ? v : NULL;
 }
 
+bool snap_merging(const struct vmf_lv *sn)
+{
+	return seg_str(snap_seg(sn), "merging_store") != NULL;
+}
+
 /* For a COW LV: the snapshotN LV that names it (cow_store or merging_store). */
 struct vmf_lv *snap_of_cow(const struct vmf_vg *md, const struct vmf_lv *cow)
 {
@@ -134,6 +139,9 @@ uint64_t vm_snapshot_cow_extents(const vm_vg *vg, uint64_t origin_bytes, uint64_
 	return (total + es - 1) / es;
 }
 
+static int snap_segment(vm_vg *vg, struct vmf_lv *sn, uint64_t extents, uint64_t chunk_sectors,
+			const char *origin, const char *store_key, const char *cow);
+
 int vm_lv_snapshot(vm_lv *origin, const struct vm_snapshot_params *p, vm_lv **out)
 {
 	vm_vg *vg = origin->vg;
@@ -162,25 +170,15 @@ int vm_lv_snapshot(vm_lv *origin, const struct vm_snapshot_params *p, vm_lv **ou
 		return r;
 	vmf_strlist_del(&cow->md->status, "VISIBLE");
 	/* snapshotN, the first N not taken */
-	char sname[32], text[1024];
+	char sname[32];
 	for (uint32_t n = 0;; n++) {
 		snprintf(sname, sizeof(sname), "snapshot%u", n);
 		if (!vmf_vg_find_lv(md, sname))
 			break;
 	}
-	snprintf(text, sizeof(text), "segment1 {\nstart_extent = 0\nextent_count = %" PRIu64 "\n"
-		 "type = \"snapshot\"\nchunk_size = %" PRIu64 "\norigin = \"%s\"\ncow_store = \"%s\"\n}\n",
-		 vmf_lv_extents(om), chunk / VMF_SECTOR, om->name, cow->md->name);
-	struct vmt_tree *t;
-	char err[VMT_ERRLEN];
-	struct vmf_lv *sn = NULL;
-	if ((r = vmt_parse(text, strlen(text), &t, err)))
-		r = vm_err(ctx, r, "snapshot segment: %s", err);
-	else if ((r = vmf_vg_keep_tree(md, t)) == 0 && !(sn = vmf_vg_add_lv(md, sname)))
-		r = -ENOMEM;
-	struct vmf_seg *g = sn ? vmf_lv_add_seg(md, sn, 0) : NULL;
-	if (!r && !g)
-		r = -ENOMEM;
+	struct vmf_lv *sn = vmf_vg_add_lv(md, sname);
+	r = sn ? snap_segment(vg, sn, vmf_lv_extents(om), chunk / VMF_SECTOR, om->name, "cow_store",
+			      cow->md->name) : -ENOMEM;
 	if (r) {
 		if (sn)
 			vmf_vg_del_lv(md, sn);
@@ -189,10 +187,6 @@ int vm_lv_snapshot(vm_lv *origin, const struct vm_snapshot_params *p, vm_lv **ou
 		return r;
 	}
 	struct utsname u;
-	g->raw = vmt_root(t)->child;
-	g->start_extent = 0;
-	g->extent_count = vmf_lv_extents(om);
-	sn->unknown = true;
 	id_new(sn->id);
 	sn->creation_time = cow->md->creation_time;
 	sn->creation_host = uname(&u) ? "unknown" : vmf_strdup(md, u.nodename);
@@ -264,5 +258,57 @@ int vm_vg_autoextend_snapshots(vm_ctx *ctx, const char *vgname, unsigned thresho
 	vm_vg_free(vg);
 	if (!r && extended)
 		*extended = n;
+	return r;
+}
+
+/* A snapshot segment from its values (a new one, or one that starts merging). */
+static int snap_segment(vm_vg *vg, struct vmf_lv *sn, uint64_t extents, uint64_t chunk_sectors,
+			const char *origin, const char *store_key, const char *cow)
+{
+	struct vmf_vg *md = vg->md;
+	char text[1024], err[VMT_ERRLEN];
+	struct vmt_tree *t;
+	int r;
+	snprintf(text, sizeof(text), "segment1 {\nstart_extent = 0\nextent_count = %" PRIu64 "\n"
+		 "type = \"snapshot\"\nchunk_size = %" PRIu64 "\norigin = \"%s\"\n%s = \"%s\"\n}\n",
+		 extents, chunk_sectors, origin, store_key, cow);
+	if ((r = vmt_parse(text, strlen(text), &t, err)))
+		return vm_err(vg->ctx, r, "snapshot segment: %s", err);
+	if ((r = vmf_vg_keep_tree(md, t)))
+		return r;
+	struct vmf_seg *g = sn->nseg ? &sn->segs[0] : vmf_lv_add_seg(md, sn, 0);
+	if (!g)
+		return -ENOMEM;
+	g->raw = vmt_root(t)->child;
+	g->start_extent = 0;
+	g->extent_count = extents;
+	sn->unknown = true;
+	vmf_lv_changed(sn);
+	vg_changed(vg);
+	return 0;
+}
+
+int vm_lv_merge(vm_lv *snap)
+{
+	vm_vg *vg = snap->vg;
+	vm_ctx *ctx = vg->ctx;
+	struct vmf_vg *md = vg->md;
+	struct vmf_lv *sn = snap_of_cow(md, snap->md), *om = sn ? snap_origin_md(md, sn) : NULL;
+	int64_t chunk = 0;
+	if (vg->mode != VM_VG_WRITE)
+		return vm_err(ctx, -EPERM, "volume group %s is open read-only", md->name);
+	if (!om)
+		return vm_err(ctx, -EINVAL, "%s/%s is not a snapshot", md->name, snap->md->name);
+	if (snap_merging(sn))
+		return vm_err(ctx, -EALREADY, "%s/%s is already merging into %s/%s", md->name, snap->md->name,
+			      md->name, om->name);
+	if (snap_list(md, om, NULL, 0) > 1)
+		return vm_err(ctx, -EBUSY, "%s/%s has other snapshots: remove them before merging %s/%s",
+			      md->name, om->name, md->name, snap->md->name);
+	vmt_get_int(snap_seg(sn), "chunk_size", &chunk);
+	int r = snap_segment(vg, sn, vmf_lv_extents(om), (uint64_t)chunk, om->name, "merging_store",
+			     snap->md->name);
+	if (!r)
+		vmf_strlist_del(&sn->status, "VISIBLE");     /* as lvm2 writes a merging snapshot */
 	return r;
 }

@@ -334,6 +334,21 @@ int vm_vg_autoextend_snapshots(vm_ctx *ctx, const char *vgname, unsigned thresho
 			       size_t *extended);
 int vm_ctx_snapshot_autoextend(const vm_ctx *ctx, unsigned *threshold, unsigned *percent);
 
+/*
+ * Merge a snapshot back into its origin (snapshot-merge): vm_lv_merge()
+ * marks it merging in the metadata (commit after; the origin must have no
+ * other snapshot); vm_lv_merge_start() then starts the merge in the kernel
+ * if the origin is active and nothing has it or its snapshot open, else
+ * *@delayed: it starts when the origin is next activated. The origin reads
+ * as the snapshot from the start. vm_vg_finish_merges() (VG open to write)
+ * removes the snapshots whose merge the kernel has finished and gives their
+ * origins plain tables again; *@merging counts those still merging and
+ * *@percent is the least progress among them.
+ */
+int vm_lv_merge(vm_lv *snap);
+int vm_lv_merge_start(vm_lv *snap, bool *delayed);
+int vm_vg_finish_merges(vm_vg *vg, size_t *finished, size_t *merging, double *percent);
+
 /* The filesystem in an active LV (-ENXIO when inactive); type "" if none is found. */
 struct vm_fs_info {
 	char type[32];                 /* blkid's name: "ext4", "xfs", ... */

@@ -765,6 +765,8 @@ int cmd_lvchange(vm_ctx *ctx, struct opts *o)
 	return rc;
 }
 
+static int merge_poll(vm_ctx *ctx, const char *vgname, size_t *finished, size_t *merging, double *pct);
+
 /* ---------------------------------------------------------------- monitor */
 
 static volatile sig_atomic_t monitor_stop;
@@ -790,8 +792,14 @@ static int monitor_round(vm_ctx *ctx, struct opts *o, unsigned thr, unsigned pct
 	}
 	for (size_t i = 0; i < n; i++) {
 		size_t grown;
+		size_t fin, busy;
+		double done;
 		if (names[i] && (r = vm_vg_autoextend_snapshots(ctx, names[i], thr, pct, &grown)))
 			rc = fail(ctx, r);
+		if (names[i] && (r = merge_poll(ctx, names[i], &fin, &busy, &done)))
+			rc = fail(ctx, r);
+		else if (names[i] && fin)
+			say(o, "Volume group %s: %zu merge(s) finished.", names[i], fin);
 	}
 	if (!o->argc) {
 		for (size_t i = 0; i < n; i++)
@@ -829,4 +837,93 @@ int cmd_lvmonitor(vm_ctx *ctx, struct opts *o)
 			;
 	}
 	return 0;
+}
+
+/* ---------------------------------------------------------------- merge */
+
+/* Finish the merges the kernel has done in @vgname; *@merging: those still going. */
+static int merge_poll(vm_ctx *ctx, const char *vgname, size_t *finished, size_t *merging, double *pct)
+{
+	vm_vg *vg;
+	int r = vm_vg_open(ctx, vgname, VM_VG_WRITE, &vg);
+	if (r)
+		return r;
+	r = vm_vg_finish_merges(vg, finished, merging, pct);
+	vm_vg_free(vg);
+	return r;
+}
+
+int cmd_lvconvert(vm_ctx *ctx, struct opts *o)
+{
+	int rc = 0, r;
+	double interval = 1;
+	if (!o->merge)
+		return usage_error(o, "only --merge is supported");
+	if (!o->argc)
+		return usage_error(o, "no snapshot given");
+	if (o->interval) {
+		char *end;
+		interval = strtod(o->interval, &end);
+		if (*end || !(interval >= 0.1 && interval <= 3600))
+			return usage_error(o, "--interval %s: expected seconds from 0.1 to 3600", o->interval);
+	}
+	for (int i = 0; i < o->argc; i++) {
+		char vgname[128], lvname[128], origin[128] = "";
+		vm_vg *vg;
+		bool delayed = true, already = false;
+		if (parse_lv_arg(o->argv[i], vgname, lvname) != 1) {
+			rc = usage_error(o, "expected VG/SNAPSHOT, got '%s'", o->argv[i]);
+			continue;
+		}
+		if ((r = vm_vg_open(ctx, vgname, VM_VG_WRITE, &vg))) {
+			rc = fail(ctx, r);
+			continue;
+		}
+		vm_lv *snap = vm_vg_lv_find(vg, lvname);
+		if (!snap) {
+			fprintf(stderr, "volmgr lvconvert: logical volume %s/%s not found\n", vgname, lvname);
+			rc = EXIT_FAILED;
+			vm_vg_free(vg);
+			continue;
+		}
+		if (vm_lv_origin(snap))
+			snprintf(origin, sizeof(origin), "%s", vm_lv_origin(snap));
+		r = vm_lv_merge(snap);
+		if (r == -EALREADY)                     /* merging already: wait for it below */
+			r = 0, already = true, delayed = false;
+		else if (!r && !(r = vm_vg_commit(vg)))
+			r = vm_lv_merge_start(snap, &delayed);
+		vm_vg_free(vg);
+		if (r) {
+			rc = fail(ctx, r);
+			continue;
+		}
+		if (delayed) {
+			say(o, "Delaying merge since origin is open or inactive.");
+			say(o, "Merging of snapshot %s/%s will occur on next activation of %s/%s.", vgname, lvname,
+			    vgname, origin);
+			continue;
+		}
+		if (!already)
+			say(o, "Merging of volume %s/%s started.", vgname, lvname);
+		if (o->background)
+			continue;
+		for (;;) {
+			size_t fin, busy;
+			double pct;
+			if ((r = merge_poll(ctx, vgname, &fin, &busy, &pct))) {
+				rc = fail(ctx, r);
+				break;
+			}
+			if (!busy) {
+				say(o, "Merge of snapshot into logical volume %s/%s has finished.", vgname, origin);
+				break;
+			}
+			say(o, "%s/%s: Merged: %.2f%%", vgname, lvname, pct);
+			fflush(stdout);
+			struct timespec ts = { (time_t)interval, (long)((interval - (double)(time_t)interval) * 1e9) };
+			nanosleep(&ts, NULL);
+		}
+	}
+	return rc;
 }

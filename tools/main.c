@@ -21,7 +21,7 @@ enum {
 	O_OPTIONS, O_SORT, O_NOHEADINGS, O_NOSUFFIX, O_SEPARATOR, O_UNITS, O_UNBUFFERED,
 	O_REPORTFORMAT, O_DEVICES, O_FILE, O_CONFIG, O_TYPE, O_SNAPSHOT, O_RESIZEFS,
 	O_UPDATEMETADATA, O_READONLY, O_VERBOSE, O_QUIET, O_HELP, O_AUTOBACKUP, O_NOFSCK,
-	O_NAMEPREFIXES, O_UNIT, O_ACTMODE, O_REFRESH, O_CHUNKSIZE, O_INTERVAL, O_ONCE,
+	O_NAMEPREFIXES, O_UNIT, O_ACTMODE, O_REFRESH, O_CHUNKSIZE, O_INTERVAL, O_ONCE, O_MERGE, O_BACKGROUND,
 };
 
 struct optdef {
@@ -55,6 +55,7 @@ static const struct optdef optdefs[] = {
 	{ "nofsck", 0, 0, O_NOFSCK },         { "nameprefixes", 0, 0, O_NAMEPREFIXES },
 	{ "activationmode", 0, 1, O_ACTMODE }, { "refresh", 0, 0, O_REFRESH },
 	{ "chunksize", 'c', 1, O_CHUNKSIZE }, { "interval", 0, 1, O_INTERVAL }, { "once", 0, 0, O_ONCE },
+	{ "merge", 0, 0, O_MERGE },           { "background", 'b', 0, O_BACKGROUND },
 };
 
 #define COMMON "devices yes verbose quiet help config autobackup"
@@ -98,6 +99,8 @@ static const struct command commands[] = {
 	  "-L|-l [+|-]SIZE VG/LV [PV...]", "Resize a logical volume" },
 	{ "lvs", cmd_lvs, REPORT, "[VG|VG/LV...]", "Report logical volumes" },
 	{ "lvdisplay", cmd_lvdisplay, COMMON " units", "[VG|VG/LV...]", "Display logical volumes" },
+	{ "lvconvert", cmd_lvconvert, COMMON " merge background interval", "--merge VG/SNAPSHOT...",
+	  "Merge snapshots back into their origins" },
 	{ "lvmonitor", cmd_lvmonitor, COMMON " interval once", "[VG...]",
 	  "Grow snapshots' COWs before they fill (in the foreground)" },
 	{ "lvchange", cmd_lvchange, COMMON " addtag deltag activate activationmode refresh", "VG/LV...",
@@ -275,6 +278,8 @@ static int parse_opts(const struct command *c, int argc, char **argv, struct opt
 		case O_CHUNKSIZE: o->chunksize = a; break;
 		case O_INTERVAL: o->interval = a; break;
 		case O_ONCE: o->once = true; break;
+		case O_MERGE: o->merge = true; break;
+		case O_BACKGROUND: o->background = true; break;
 		case O_ZERO: o->zero = a; break;
 		case O_WIPE: o->wipe = a; break;
 		case O_YES: o->yes = 1; break;

@@ -26,7 +26,7 @@ struct opts {
 	int stripes;
 	int force, yes, verbose, quiet;
 	bool noheadings, nosuffix, unbuffered, snapshot, resizefs, updatemetadata, readonly;
-	bool nameprefixes, refresh, nofsck, once;
+	bool nameprefixes, refresh, nofsck, once, merge, background;
 };
 
 struct command {
@@ -78,5 +78,6 @@ int cmd_lvs(vm_ctx *, struct opts *);
 int cmd_lvdisplay(vm_ctx *, struct opts *);
 int cmd_lvchange(vm_ctx *, struct opts *);
 int cmd_lvmonitor(vm_ctx *, struct opts *);
+int cmd_lvconvert(vm_ctx *, struct opts *);
 
 #endif
