@@ -555,9 +555,14 @@ int vm_lv_refresh(vm_lv *lv)
 		return r;
 	vm_lv *origin;
 	if (in_stack(lv, &origin)) {
+		char ouuid[DM_UUID_LEN];
+		lv_names(origin, NULL, 0, ouuid);
+		r = query(ctx, ouuid, &st);
 		dm_ctx = NULL;
-		return vm_err(ctx, -EOPNOTSUPP, "%s/%s is part of a snapshot stack: deactivate and activate it "
-			      "instead of --refresh", lv->vg->md->name, lv->md->name);
+		if (r || !st.active)
+			return r;                       /* nothing active: nothing to refresh */
+		return vm_err(ctx, -EOPNOTSUPP, "%s/%s is part of an active snapshot stack: deactivate and "
+			      "activate it instead of --refresh", lv->vg->md->name, lv->md->name);
 	}
 	lv_names(lv, NULL, 0, uuid);
 	if (!(r = query(ctx, uuid, &st)) && st.active)
@@ -656,7 +661,7 @@ static int stack_get(vm_lv *origin, struct stack *k)
 	return r;
 }
 
-struct devnos { int32_t a_maj, a_min, b_maj, b_min; uint64_t chunk; };
+struct devnos { int32_t a_maj, a_min, b_maj, b_min; uint64_t chunk, sectors; };
 
 static int fill_origin(vm_lv *lv, struct dm_task *t, const void *arg)
 {
@@ -667,14 +672,14 @@ static int fill_origin(vm_lv *lv, struct dm_task *t, const void *arg)
 	       ? 0 : -ENOMEM;
 }
 
-/* The snapshot's size is its origin's: @lv is the origin here. */
+/* The snapshot's size is its origin's (d->sectors); @lv is the snapshot, whose permission counts. */
 static int fill_snapshot(vm_lv *lv, struct dm_task *t, const void *arg)
 {
 	const struct devnos *d = arg;
 	char p[96];
+	(void)lv;
 	snprintf(p, sizeof(p), "%d:%d %d:%d P %" PRIu64, d->a_maj, d->a_min, d->b_maj, d->b_min, d->chunk);
-	return dm_task_add_target(t, 0, vm_lv_extents(lv) * lv->vg->md->extent_size, "snapshot", p)
-	       ? 0 : -ENOMEM;
+	return dm_task_add_target(t, 0, d->sectors, "snapshot", p) ? 0 : -ENOMEM;
 }
 
 static int fill_merge(vm_lv *lv, struct dm_task *t, const void *arg)
@@ -744,7 +749,7 @@ static int stack_activate(vm_lv *origin, unsigned flags, const vm_lv *fresh)
 			    d->cow == fresh)
 				r = zero_cow(ctx, d->cname, d->chunk);
 		}
-	struct devnos o = { k.rst.major, k.rst.minor, 0, 0, 0 };
+	struct devnos o = { k.rst.major, k.rst.minor, 0, 0, 0, 0 };
 	if (!r && k.st.active && missing) {
 		struct dm_task *t = task(DM_DEVICE_RELOAD, NULL, k.name);
 		if (!t)
@@ -759,8 +764,9 @@ static int stack_activate(vm_lv *origin, unsigned flags, const vm_lv *fresh)
 	}
 	for (size_t i = 0; i < k.n && !r; i++) {
 		struct snapdev *d = &k.snaps[i];
-		struct devnos s = { k.rst.major, k.rst.minor, d->cst.major, d->cst.minor, d->chunk };
-		if (!d->st.active && !d->merging && !(r = create_dev(origin, d->name, d->uuid, fill_snapshot, &s)))
+		struct devnos s = { k.rst.major, k.rst.minor, d->cst.major, d->cst.minor, d->chunk,
+				    vm_lv_extents(origin) * vg->md->extent_size };
+		if (!d->st.active && !d->merging && !(r = create_dev(d->cow, d->name, d->uuid, fill_snapshot, &s)))
 			add_link(ctx, vg->md->name, d->cow->md->name, d->name);
 	}
 	if (k.st.active && missing) {
@@ -773,7 +779,7 @@ static int stack_activate(vm_lv *origin, unsigned flags, const vm_lv *fresh)
 	} else if (!r && !k.st.active) {
 		/* a merging snapshot: the origin merges it back as it comes up */
 		struct devnos m = { k.rst.major, k.rst.minor, merge ? merge->cst.major : 0,
-				    merge ? merge->cst.minor : 0, merge ? merge->chunk : 0 };
+				    merge ? merge->cst.minor : 0, merge ? merge->chunk : 0, 0 };
 		if (!(r = create_dev(origin, k.name, k.uuid, merge ? fill_merge : fill_origin, merge ? &m : &o)))
 			add_link(ctx, vg->md->name, origin->md->name, k.name);
 	}
@@ -1239,7 +1245,8 @@ int vm_vg_activate(vm_vg *vg, unsigned flags, size_t *nactive)
 		for (uint32_t l = 0; l < vg->md->nlv && nstack; l++) {
 			vm_lv *lv = vg_lv_handle(vg, vg->md->lvs[l]);
 			int r2;
-			if (!lv || !in_stack(lv, &origin) || origin != lv || !vm_lv_visible(lv))
+			if (!lv || !in_stack(lv, &origin) || origin != lv || !vm_lv_visible(lv) ||
+			    vmf_strlist_has(&lv->md->flags, "ACTIVATION_SKIP"))
 				continue;
 			if ((r2 = stack_activate(lv, flags, NULL))) {
 				vm_log(ctx, VM_LOG_ERROR, "%s", ctx->err);

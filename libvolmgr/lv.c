@@ -163,6 +163,22 @@ int vm_vg_size_to_extents(vm_vg *vg, const vm_lv *lv, const struct vm_size *sz,
 	return 0;
 }
 
+/* What snapshots forbid: resizing an origin, shrinking a snapshot's COW. */
+static int snap_resize_check(vm_lv *lv, bool grow)
+{
+	vm_vg *vg = lv->vg;
+	if (!vg_has_snapshots(vg))
+		return 0;
+	if (snap_of_cow(vg->md, lv->md) && !grow)
+		return vm_err(vg->ctx, -EOPNOTSUPP, "%s/%s is a snapshot: its COW can grow, not shrink",
+			      vg->md->name, lv->md->name);
+	size_t n = snap_list(vg->md, lv->md, NULL, 0);
+	if (n)
+		return vm_err(vg->ctx, -EBUSY, "%s/%s has %zu snapshot(s); it cannot be %s while they exist",
+			      vg->md->name, lv->md->name, n, grow ? "extended" : "reduced");
+	return 0;
+}
+
 int vm_lv_resize_target(vm_lv *lv, const struct vm_size *sz, const char *const *pvs, size_t npvs,
 			uint64_t *extents)
 {
@@ -176,7 +192,7 @@ int vm_lv_resize_target(vm_lv *lv, const struct vm_size *sz, const char *const *
 		return vm_err(vg->ctx, -EINVAL, "%s/%s has %" PRIu64 " extents: cannot reduce by %" PRIu64,
 			      vg->md->name, lv->md->name, cur, n);
 	*extents = sz->sign > 0 ? cur + n : sz->sign < 0 ? cur - n : n;
-	return 0;
+	return *extents == cur ? 0 : snap_resize_check(lv, *extents > cur);
 }
 
 int vm_lv_create(vm_vg *vg, const struct vm_lv_params *p, vm_lv **out)
@@ -259,9 +275,8 @@ int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc, const char *c
 	if ((r = writable(vg)) || (r = known(lv, "resized")))
 		return r;
 	uint64_t cur = vmf_lv_extents(m);
-	if (vg_has_snapshots(vg) && snap_of_cow(vg->md, m) && extents < cur)
-		return vm_err(ctx, -EOPNOTSUPP, "%s/%s is a snapshot: its COW can grow, not shrink",
-			      vg->md->name, m->name);
+	if (extents != cur && (r = snap_resize_check(lv, extents > cur)))
+		return r;
 	const struct vmf_seg *last = &m->segs[m->nseg - 1];
 	uint32_t stripes = last->stripe_count;
 	/* The new end must fall on a whole stripe set of the segment it lands in. */
@@ -343,6 +358,13 @@ void lv_remove_snapshot_md(vm_lv *cow)
 int vm_lv_remove(vm_lv *lv)
 {
 	int r;
+	if (lv->md && lv->md->unknown && snap_seg(lv->md)) {
+		/* snapshotN is internal: removing it is removing its snapshot, devices included */
+		struct vmf_lv *c = snap_cow_md(lv->vg->md, lv->md);
+		vm_lv *cow = c ? vg_lv_handle(lv->vg, c) : NULL;
+		if (cow && cow != lv)
+			return vm_lv_remove(cow);
+	}
 	struct vmf_lv *sn = vg_has_snapshots(lv->vg) ? snap_of_cow(lv->vg->md, lv->md) : NULL;
 	if (sn) {
 		/* a snapshot: its snapshotN goes, and with it the COW it alone uses */

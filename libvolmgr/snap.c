@@ -7,6 +7,8 @@
  * COW LV as the snapshot (lv_attr 's') and the origin as 'o'.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -310,5 +312,36 @@ int vm_lv_merge(vm_lv *snap)
 			     snap->md->name);
 	if (!r)
 		vmf_strlist_del(&sn->status, "VISIBLE");     /* as lvm2 writes a merging snapshot */
+	return r;
+}
+
+int vm_lv_snapshot_zero(vm_lv *snap)
+{
+	vm_vg *vg = snap->vg;
+	vm_ctx *ctx = vg->ctx;
+	const struct vmf_vg *md = vg->md;
+	uint64_t chunk = vm_lv_snapshot_chunk(snap);
+	const struct vmf_lv *c = snap->md;
+	if (!chunk || !c->nseg || !c->segs[0].stripe_count)
+		return vm_err(ctx, -EINVAL, "%s/%s is not a snapshot", md->name, c->name);
+	/* the COW's first chunk lies in its first extent (a chunk is at most an extent: 512 KiB) */
+	const struct vmf_stripe *st = &c->segs[0].stripes[0];
+	struct vm_dev *d = vg->pvs[st->pv].dev;
+	if (!d)
+		return vm_err(ctx, -ENXIO, "%s/%s: the PV of its COW is missing", md->name, c->name);
+	uint64_t off = (md->pvs[st->pv].pe_start + st->pe * md->extent_size) * VMF_SECTOR;
+	uint64_t len = chunk < md->extent_size * VMF_SECTOR ? chunk : md->extent_size * VMF_SECTOR;
+	int fd, r;
+	uint64_t size;
+	dev_t rdev;
+	void *z = calloc(1, len);
+	if (!z)
+		return -ENOMEM;
+	if (!(r = dev_open(ctx, d->path, O_WRONLY, &fd, &size, &rdev))) {
+		if (!(r = dev_pwrite(ctx, fd, d->path, z, len, off)))
+			r = dev_sync(ctx, fd, d->path);
+		close(fd);
+	}
+	free(z);
 	return r;
 }

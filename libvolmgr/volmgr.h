@@ -261,6 +261,12 @@ uint64_t vm_snapshot_cow_extents(const vm_vg *vg, uint64_t origin_bytes, uint64_
 const char *vm_lv_origin(const vm_lv *lv);     /* a snapshot's origin; NULL if not a snapshot */
 size_t vm_lv_snapshot_count(const vm_lv *lv);  /* snapshots of this origin */
 uint64_t vm_lv_snapshot_chunk(const vm_lv *lv);/* bytes; 0 if not a snapshot */
+/*
+ * After the commit that created snapshot @snap: zero the first chunk of its
+ * COW on its PV, so that the kernel takes it as a new, empty store whenever
+ * it is activated (vm_lv_activate_new() does it too, through the device).
+ */
+int vm_lv_snapshot_zero(vm_lv *snap);
 
 /* ---------------------------------------------------------------- activation */
 

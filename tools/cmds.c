@@ -409,6 +409,16 @@ static int snapshot_create(vm_ctx *ctx, struct opts *o, bool active)
 		r = vm_vg_size_to_extents(vg, origin, &sz, p.pvs, p.npvs, 1, &p.extents);
 	if (!r && !(r = vm_lv_snapshot(origin, &p, &snap)))
 		r = vm_vg_commit(vg);
+	if (!r && (r = vm_lv_snapshot_zero(snap))) {
+		/* an unzeroed COW would show stale chunks: the snapshot goes again */
+		char why[512];
+		snprintf(why, sizeof(why), "%s", vm_ctx_error(ctx));
+		if (!vm_lv_remove(snap))
+			vm_vg_commit(vg);
+		fprintf(stderr, "volmgr lvcreate: %s (the new snapshot was removed again)\n", why);
+		vm_vg_free(vg);
+		return EXIT_FAILED;
+	}
 	if (!r && active)
 		r = vm_lv_activate_new(snap, false, false);
 	if (!r)

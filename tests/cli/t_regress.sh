@@ -200,20 +200,27 @@ refused "lvchange --addtag on the pool" "vp/pool has a segment type volmgr does 
 	"$V" lvchange --addtag t vp/pool
 
 # ---------------------------------------------------------------- 6. a snapshot's origin
-refused "lvreduce the snapshot's origin" "vs/origin is used by vs/snapshot0" "$V" lvreduce -f -l -1 vs/origin
-refused "lvreduce the snapshot's COW" "vs/cow is used by vs/snapshot0" "$V" lvreduce -f -l -1 vs/cow
+refused "lvreduce the snapshot's origin" "vs/origin has 1 snapshot(s); it cannot be reduced" \
+	"$V" lvreduce -f -l -1 vs/origin
+refused "lvreduce the snapshot (its COW cannot shrink)" "vs/cow is a snapshot: its COW can grow, not shrink" \
+	"$V" lvreduce -f -l -1 vs/cow
+refused "lvextend the snapshot's origin" "vs/origin has 1 snapshot(s); it cannot be extended" \
+	"$V" lvextend -l +1 vs/origin
 same "the refusals of 5 and 6 left every device byte-identical (md5)" "$(devsums)" "$BEFORE"
 same "on disk, snapshot0 still has its tag and no other" \
 	"$(pvck --dump metadata "$D9" 2>/dev/null | awk '/^\t*snapshot0 \{/, /segment1/' | grep -o 'tags = .*')" \
 	'tags = ["t"]'
-ok "lvextend the snapshot's origin" "$V" lvextend -l +1 vs/origin
-ok "lvm2 vgck vs after the origin grew" vgck vs
+ok "lvextend the snapshot (its COW grows)" "$V" lvextend -l +1 vs/cow
+ok "lvm2 vgck vs after the COW grew" vgck vs
 same "lvm2: origin 'o' and its snapshot 's' still" "$(lvm2_lvs vs)" "cow s
 origin o
 plain -"
 same "lvm2: the snapshot's origin is origin" "$(lvs --noheadings -o origin vs/cow 2>/dev/null | tr -d ' ')" "origin"
-same "lvm2: the origin has 3 extents" "$(lvs --noheadings --units m --nosuffix -o lv_size vs/origin 2>/dev/null | tr -d ' ')" \
-	"3.00"
+same "lvm2: the COW has 2 extents" "$(lvs --noheadings --units m --nosuffix -o lv_size vs/cow 2>/dev/null | tr -d ' ')" \
+	"2.00"
+same "on disk, snapshot0 keeps its tag through the COW's growth" \
+	"$(pvck --dump metadata "$D9" 2>/dev/null | awk '/^\t*snapshot0 \{/, /segment1/' | grep -o 'tags = .*')" \
+	'tags = ["t"]'
 
 # ---------------------------------------------------------------- 7. lvremove VG
 ok "lvremove vs (origin, snapshot, ordinary LV)" "$V" lvremove vs
