@@ -546,7 +546,7 @@ static int init_data(vm_lv *lv, bool zero, bool wipe)
 	char name[DM_NAME_LEN], path[PATH_MAX];
 	lv_names(lv, name, sizeof(name), NULL);
 	snprintf(path, sizeof(path), DEV_DIR "/mapper/%s", name);
-	int fd = open(path, O_WRONLY | O_EXCL | O_CLOEXEC);
+	int fd = open(path, O_RDWR | O_EXCL | O_CLOEXEC);       /* blkid reads what it wipes */
 	if (fd < 0)
 		return vm_err(ctx, -errno, "%s: cannot open the new logical volume: %s", path, strerror(errno));
 	int r = 0;
