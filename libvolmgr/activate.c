@@ -1064,7 +1064,7 @@ static int init_data(vm_lv *lv, bool zero, bool wipe)
 	char name[DM_NAME_LEN], path[PATH_MAX];
 	lv_names(lv, name, sizeof(name), NULL);
 	snprintf(path, sizeof(path), DEV_DIR "/mapper/%s", name);
-	int fd = open(path, O_WRONLY | O_EXCL | O_CLOEXEC);
+	int fd = open(path, O_RDWR | O_EXCL | O_CLOEXEC);       /* blkid reads what it wipes */
 	if (fd < 0)
 		return vm_err(ctx, -errno, "%s: cannot open the new logical volume: %s", path, strerror(errno));
 	int r = 0;
@@ -1108,9 +1108,11 @@ int vm_lv_activate_new(vm_lv *lv, bool zero, bool wipe)
 /* ---------------------------------------------------------------- VGs */
 
 /*
- * One operation over many LVs. Creating and removing a dm device costs the
- * kernel mostly waiting (RCU grace periods, about 20 ms per removal), so a
- * VG's LVs are handed to a few worker processes that wait side by side.
+ * One operation over many LVs. Removing a dm device costs the kernel mostly
+ * waiting (RCU grace periods, about 20 ms per removal), so a VG's LVs are
+ * handed to up to 16 worker processes that wait side by side. Creating one
+ * costs mostly CPU: one worker per CPU (none with one CPU, where forking
+ * only adds to it; measured in the test VM).
  * Processes, not threads: libdevmapper keeps its pending /dev/mapper node
  * work in unlocked globals. The workers report failures through a pipe.
  */
@@ -1122,11 +1124,12 @@ typedef int (*job_fn)(struct job *j, unsigned flags);
 
 #define MAX_WORKERS 16
 
-static int run_jobs(vm_vg *vg, struct job *jobs, size_t n, job_fn fn, unsigned flags, size_t *nfail)
+static int run_jobs(vm_vg *vg, struct job *jobs, size_t n, job_fn fn, unsigned flags, size_t max,
+		    size_t *nfail)
 {
 	vm_ctx *ctx = vg->ctx;
 	int rc = 0;
-	size_t k = n / 4 < MAX_WORKERS ? n / 4 : MAX_WORKERS, started = 0;
+	size_t k = n / 4 < max ? n / 4 : max, started = 0;
 	int pfd[2] = { -1, -1 };
 	pid_t pid[MAX_WORKERS];
 	*nfail = 0;
@@ -1241,7 +1244,9 @@ int vm_vg_activate(vm_vg *vg, unsigned flags, size_t *nactive)
 		for (size_t i = 0; i < n; i++)
 			if (jobs[i].lv && in_stack(jobs[i].lv, &origin))
 				jobs[i].lv = NULL;
-		r = run_jobs(vg, jobs, n, job_activate, flags, &nfail);
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+		r = run_jobs(vg, jobs, n, job_activate, flags,
+			     cpus > 1 ? (cpus < MAX_WORKERS ? (size_t)cpus : MAX_WORKERS) : 1, &nfail);
 		for (uint32_t l = 0; l < vg->md->nlv && nstack; l++) {
 			vm_lv *lv = vg_lv_handle(vg, vg->md->lvs[l]);
 			int r2;
@@ -1297,7 +1302,7 @@ int vm_vg_deactivate(vm_vg *vg)
 	if (open)
 		r = vm_err(ctx, -EBUSY, "cannot deactivate volume group %s: %zu logical volume(s) in use "
 			   "(%s/%s is open)", vg->md->name, open, vg->md->name, busy);
-	else if (!r && (r = run_jobs(vg, jobs, n, job_remove, 0, &nfail)) == -EIO && nfail)
+	else if (!r && (r = run_jobs(vg, jobs, n, job_remove, 0, MAX_WORKERS, &nfail)) == -EIO && nfail)
 		r = vm_err(ctx, r, "volume group %s: %zu logical volume(s) could not be deactivated",
 			   vg->md->name, nfail);
 	free(jobs);

@@ -198,7 +198,8 @@ int dev_wipe_signatures(vm_ctx *ctx, int fd, const char *path, bool force, bool 
 					  BLKID_SUBLKS_BADCSUM);
 	blkid_probe_enable_partitions(pr, 1);
 	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
-	while (blkid_do_probe(pr) == 0) {
+	int pr_r;
+	while ((pr_r = blkid_do_probe(pr)) == 0) {
 		const char *type = NULL, *off = NULL;
 		if (blkid_probe_lookup_value(pr, "TYPE", &type, NULL))
 			blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL);
@@ -219,6 +220,8 @@ int dev_wipe_signatures(vm_ctx *ctx, int fd, const char *path, bool force, bool 
 		vm_log(ctx, VM_LOG_INFO, "Wiping %s signature on %s (offset %s).", type ? type : "unknown", path,
 		       off ? off : "?");
 	}
+	if (!r && pr_r < 0)
+		r = vm_err(ctx, -EIO, "%s: probing for signatures failed", path);
 	blkid_free_probe(pr);
 	return r;
 }

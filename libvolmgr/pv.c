@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Physical volumes: pvcreate, pvremove, label and header writes, accessors. */
 #include <errno.h>
+#include <sys/random.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,7 +19,10 @@ void id_new(char id[VMF_ID_LEN])
 	unsigned i = 0;
 	while (i < VMF_ID_LEN) {
 		uuid_t u;
-		uuid_generate_random(u);
+		/* ids need not be secret: never wait for the entropy pool (early boot, VMs
+		 * without an RNG), as libuuid does for up to a second per id */
+		if (getrandom(u, sizeof(u), GRND_INSECURE) != (ssize_t)sizeof(u))
+			uuid_generate_random(u);
 		for (unsigned k = 0; k < sizeof(u) && i < VMF_ID_LEN; k++)
 			if ((u[k] & 63) < 62)          /* reject, don't fold: no bias */
 				id[i++] = alphabet[u[k] & 63];

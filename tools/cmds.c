@@ -678,6 +678,14 @@ int cmd_lvresize(vm_ctx *ctx, struct opts *o)
 		goto out;
 	}
 	bool fs_shrunk = false;
+	if (target < cur && fs.mountpoint[0] && !o->force) {
+		/* a mounted filesystem cannot shrink, and its superblock may not tell its size yet */
+		fprintf(stderr, "volmgr %s: %s/%s holds %s %s filesystem mounted on %s: unmount it first "
+			"(or give -f to cut it anyway)\n", o->cmd, vgname, lvname,
+			strchr("aeiou", fs.type[0]) ? "an" : "a", fs.type, fs.mountpoint);
+		r = EXIT_FAILED;
+		goto out;
+	}
 	if (target < cur && fs.size > target * es) {
 		/* the filesystem would be cut: shrink it first (-r), or cut it only when told (-f) */
 		if (o->resizefs) {
@@ -689,9 +697,9 @@ int cmd_lvresize(vm_ctx *ctx, struct opts *o)
 		} else if (!o->force) {
 			char fsz[32];
 			fmt_human(fs.size, fsz, sizeof(fsz));
-			fprintf(stderr, "volmgr %s: %s/%s holds a %s filesystem of %s that %s would cut; shrink it "
+			fprintf(stderr, "volmgr %s: %s/%s holds %s %s filesystem of %s that %s would cut; shrink it "
 				"first with -r (--resizefs), or give -f to cut it anyway\n", o->cmd, vgname, lvname,
-				fs.type, fsz, to);
+				strchr("aeiou", fs.type[0]) ? "an" : "a", fs.type, fsz, to);
 			r = EXIT_FAILED;
 			goto out;
 		}
