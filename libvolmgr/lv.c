@@ -509,8 +509,14 @@ void vm_lv_attr(const vm_lv *lv, char out[11])
 	bool snapshots = vg_has_snapshots(lv->vg);
 	if (snapshots && snap_of_cow(lv->vg->md, m))
 		type = target = 's';
-	else if (snapshots && snap_list(lv->vg->md, m, NULL, 0))
+	else if (snapshots && snap_list(lv->vg->md, m, NULL, 0)) {
+		struct vmf_lv *sn[8];
+		size_t n = snap_list(lv->vg->md, m, sn, 8);
 		type = 'o', target = 's';
+		for (size_t i = 0; i < n && i < 8; i++)
+			if (snap_merging(sn[i]))
+				type = 'O';             /* merging a snapshot back, as lvm2 shows it */
+	}
 	else if (s && s->raw)
 		type = !strcmp(seg_type(s), "snapshot") ? 's' : '-';
 	else if (!vmf_strlist_has(&m->status, "VISIBLE"))
