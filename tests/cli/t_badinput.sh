@@ -310,12 +310,14 @@ refused "lvremove a snapshot's origin" "vsnap/origin has 1 snapshot(s); it canno
 	"$V" lvremove vsnap/origin
 refused "lvrename a snapshot's origin" "vsnap/origin has 1 snapshot(s); it cannot be renamed" \
 	"$V" lvrename vsnap origin origin2
-refused "lvextend a snapshot's origin" "vsnap/origin has 1 snapshot(s); it cannot be reduced" \
+refused "lvreduce a snapshot's origin" "vsnap/origin has 1 snapshot(s); it cannot be reduced" \
 	"$V" lvreduce -f -l -1 vsnap/origin
 refused "lvrename a snapshot" "vsnap/cow is used by vsnap/snapshot0; it cannot be renamed" \
 	"$V" lvrename vsnap/cow vsnap/cow2
-refused "lvextend a snapshot" "vsnap/cow is a snapshot: resizing snapshots is not supported yet" \
-	"$V" lvextend -l +1 vsnap/cow
+refused "lvreduce a snapshot" "vsnap/cow is a snapshot: its COW can grow, not shrink" \
+	"$V" lvreduce -f -l -1 vsnap/cow
+refused "lvextend a snapshot's origin" "vsnap/origin has 1 snapshot(s); it cannot be extended" \
+	"$V" lvextend -l +1 vsnap/origin
 refused "lvextend snapshot0 (internal)" "not resized" "$V" lvextend -l +1 vsnap/snapshot0
 refused "lvreduce snapshot0" "not resized" "$V" lvreduce -f -l -1 vsnap/snapshot0
 refused "lvcreate -s of a snapshot" "snapshots of snapshots are not supported" "$V" lvcreate -an -s -l 2 vsnap/cow

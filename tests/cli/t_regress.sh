@@ -216,8 +216,8 @@ same "lvm2: origin 'o' and its snapshot 's' still" "$(lvm2_lvs vs)" "cow s
 origin o
 plain -"
 same "lvm2: the snapshot's origin is origin" "$(lvs --noheadings -o origin vs/cow 2>/dev/null | tr -d ' ')" "origin"
-same "lvm2: the COW has 2 extents" "$(lvs --noheadings --units m --nosuffix -o lv_size vs/cow 2>/dev/null | tr -d ' ')" \
-	"2.00"
+same "lvm2: the COW grew to 3 extents" "$(lvs --noheadings --units m --nosuffix -o lv_size vs/cow 2>/dev/null | tr -d ' ')" \
+	"3.00"
 same "on disk, snapshot0 keeps its tag through the COW's growth" \
 	"$(pvck --dump metadata "$D9" 2>/dev/null | awk '/^\t*snapshot0 \{/, /segment1/' | grep -o 'tags = .*')" \
 	'tags = ["t"]'
