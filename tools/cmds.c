@@ -650,6 +650,12 @@ int cmd_lvresize(vm_ctx *ctx, struct opts *o)
 		goto out;
 	}
 	cur = vm_lv_extents(lv);
+	if (o->resizefs && vm_lv_origin(lv)) {
+		fprintf(stderr, "volmgr %s: %s/%s is a snapshot: -r does not apply (growing it grows its COW, "
+			"not the filesystem it shows)\n", o->cmd, vgname, lvname);
+		r = EXIT_FAILED;
+		goto out;
+	}
 	if ((r = vm_lv_resize_target(lv, &sz, pvs, o->argc - 1, &target))) {
 		r = fail(ctx, r);
 		goto out;
