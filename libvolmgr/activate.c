@@ -869,6 +869,27 @@ static int snapshot_deactivate(vm_lv *cow)
 	return r;
 }
 
+/* A member of a stack whose VG was renamed: its device and its @layer device follow. */
+static int stack_rename(vm_lv *lv, const char *layer)
+{
+	vm_ctx *ctx = lv->vg->ctx;
+	char name[DM_NAME_LEN], uuid[DM_UUID_LEN], lname[DM_NAME_LEN], luuid[DM_UUID_LEN];
+	char ovg[DM_NAME_LEN], olv[DM_NAME_LEN], lay[DM_NAME_LEN];
+	struct vm_lv_state st, lst;
+	int r;
+	if (lv_names(lv, name, sizeof(name), uuid) || layer_names(lv, layer, lname, luuid))
+		return -ENAMETOOLONG;
+	if (!(r = query(ctx, uuid, &st)) && st.active && strcmp(st.dm_name, name) &&
+	    !(r = rename_dev(lv, &st, name))) {
+		if (!vm_dm_name_split(st.dm_name, ovg, sizeof(ovg), olv, sizeof(olv), lay, sizeof(lay)))
+			del_link(ovg, olv);
+		add_link(ctx, lv->vg->md->name, lv->md->name, name);
+	}
+	if (!r && !(r = query(ctx, luuid, &lst)) && lst.active && strcmp(lst.dm_name, lname))
+		r = rename_dev(lv, &lst, lname);
+	return r;
+}
+
 /* The -cow device of a snapshot gets the COW LV's segments: load, suspend, resume. */
 static int cow_reload(vm_lv *cow)
 {
@@ -1394,8 +1415,11 @@ int act_after_commit(vm_vg *vg)
 		lv_names(lv, NULL, 0, uuid);
 		vm_lv *origin;
 		if (in_stack(lv, &origin)) {
-			/* a grown COW: its -cow device grows; the kernel finds the room as it needs it */
-			int r = origin != lv ? cow_reload(lv) : 0;
+			/* renamed with its VG: its device and its layer; a grown COW: its -cow device
+			 * grows, and the kernel finds the room as it needs it */
+			int r = stack_rename(lv, origin == lv ? "real" : "cow");
+			if (!r && origin != lv)
+				r = cow_reload(lv);
 			if (r && !rc)
 				rc = r;
 			continue;

@@ -480,12 +480,7 @@ int vm_vg_rename(vm_vg *vg, const char *new_name)
 	}
 	for (uint32_t l = 0; l < vg->md->nlv && !r; l++) {
 		vm_lv *lv = vg_lv_handle(vg, vg->md->lvs[l]);
-		struct vm_lv_state st;
 		r = lv ? act_note(lv, false) : -ENOMEM;
-		if (!r && vg_has_snapshots(vg) && (vm_lv_origin(lv) || vm_lv_snapshot_count(lv)) &&
-		    !vm_lv_state(lv, &st) && st.active)
-			r = vm_err(ctx, -EBUSY, "volume group %s: %s/%s is an active snapshot or origin: "
-				   "deactivate it before renaming the VG", vg->md->name, vg->md->name, lv->md->name);
 	}
 	if (r) {
 		lock_drop(fd);
