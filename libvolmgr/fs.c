@@ -111,7 +111,7 @@ int vm_lv_fs_info(vm_lv *lv, struct vm_fs_info *out)
 }
 
 /* Run a program; its output goes to the log; the last line of it into the error. */
-static int run_tool(vm_ctx *ctx, char *const argv[])
+int run_tool(vm_ctx *ctx, char *const argv[])
 {
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC))

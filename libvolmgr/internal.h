@@ -180,6 +180,9 @@ int vg_pv_index(vm_vg *vg, const char *path);
 int vg_bind_pvs(vm_vg *vg);
 vm_lv *vg_lv_handle(vm_vg *vg, struct vmf_lv *md);
 
+/* fs.c */
+int run_tool(vm_ctx *ctx, char *const argv[]);
+
 /* lv.c */
 void lv_remove_snapshot_md(vm_lv *cow);
 

@@ -376,6 +376,38 @@ int vm_dm_name(const char *vg, const char *lv, const char *layer, char *out, siz
 int vm_dm_name_split(const char *dm, char *vg, size_t vglen, char *lv, size_t lvlen, char *layer,
 		     size_t layerlen);
 
+/* ---------------------------------------------------------------- guests' disks */
+
+/*
+ * An LV as a guest's raw disk. Defaults: target vdb, bus virtio, cache none
+ * (O_DIRECT), io native (Linux AIO; needs cache none or directsync), serial
+ * the LV's uuid without dashes cut to 20 characters. The qemu node name is
+ * "lv" + the first 29 characters of that uuid, the device id node + "-dev".
+ */
+struct vm_disk_params {
+	const char *target;            /* vdb, sdc ... */
+	const char *bus;               /* virtio, scsi, sata */
+	const char *cache;             /* none, writeback, writethrough, directsync, unsafe */
+	const char *io;                /* native, threads, io_uring */
+	const char *serial;            /* at most 20 of [A-Za-z0-9._-] */
+};
+enum vm_disk_format { VM_DISK_LIBVIRT, VM_DISK_QEMU, VM_DISK_JSON };
+/* The definition as text (libvirt <disk> XML, qemu -blockdev/-device lines, JSON); free() it. */
+int vm_lv_disk(vm_lv *lv, const struct vm_disk_params *p, enum vm_disk_format f, char **out);
+
+/* A running qemu's QMP socket: blockdev-add + device_add (undone if the second fails). */
+int vm_lv_qmp_attach(vm_lv *lv, const char *socket_path, const struct vm_disk_params *p);
+/* device_del, wait for the guest to release it (DEVICE_DELETED), blockdev-del. */
+int vm_lv_qmp_detach(vm_lv *lv, const char *socket_path, int timeout_ms);
+/* block_resize to the LV's size: after the LV grew (its device resumed). */
+int vm_lv_qmp_resize(vm_lv *lv, const char *socket_path);
+
+/* Through libvirt's virsh: attach-device, detach-disk, blockresize. */
+enum { VM_ATTACH_LIVE = 1, VM_ATTACH_CONFIG = 2 };
+int vm_lv_libvirt_attach(vm_lv *lv, const char *domain, const struct vm_disk_params *p, unsigned flags);
+int vm_lv_libvirt_detach(vm_lv *lv, const char *domain, const char *target, unsigned flags);
+int vm_lv_libvirt_resize(vm_lv *lv, const char *domain);
+
 #ifdef __cplusplus
 }
 #endif

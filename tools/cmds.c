@@ -636,6 +636,8 @@ int cmd_lvresize(vm_ctx *ctx, struct opts *o)
 		return usage_error(o, "--alloc %s: expected normal, contiguous, cling, anywhere or inherit", o->alloc);
 	if (grow_only && sz.sign < 0)
 		return usage_error(o, "lvextend cannot shrink; use lvreduce");
+	if (o->notify && o->qmp)
+		return usage_error(o, "give --notify DOMAIN or --qmp SOCKET, not both");
 	if (shrink_only && sz.sign > 0)
 		return usage_error(o, "lvreduce cannot grow; use lvextend");
 	vm_vg *vg;
@@ -732,6 +734,13 @@ int cmd_lvresize(vm_ctx *ctx, struct opts *o)
 	say(o, "Logical volume %s/%s successfully resized.", vgname, lvname);
 	if (o->resizefs && target > cur && (r = vm_lv_fs_resize(lv, vm_lv_extents(lv) * es, !o->nofsck)))
 		r = fail(ctx, r);
+	/* the hypervisor hears of it only now: the device has grown (told before, qemu refuses) */
+	if (!r && target > cur && (o->notify || o->qmp)) {
+		if ((r = o->qmp ? vm_lv_qmp_resize(lv, o->qmp) : vm_lv_libvirt_resize(lv, o->notify)))
+			r = fail(ctx, r);
+		else
+			say(o, "Told %s the new size of %s/%s.", o->qmp ? o->qmp : o->notify, vgname, lvname);
+	}
 out:
 	vm_vg_free(vg);
 	return r;
@@ -950,4 +959,112 @@ int cmd_lvconvert(vm_ctx *ctx, struct opts *o)
 		}
 	}
 	return rc;
+}
+
+/* ---------------------------------------------------------------- guests' disks */
+
+static void disk_params(const struct opts *o, struct vm_disk_params *p)
+{
+	*p = (struct vm_disk_params){ .target = o->target, .bus = o->bus, .cache = o->cache, .io = o->io,
+				      .serial = o->serial };
+}
+
+/* Open VG of "VG/LV" (read or write) and find the LV; prints why not. */
+static int open_lv(vm_ctx *ctx, struct opts *o, const char *arg, int mode, vm_vg **vg, vm_lv **lv)
+{
+	char vgname[128], lvname[128];
+	int r;
+	if (parse_lv_arg(arg, vgname, lvname) != 1)
+		return usage_error(o, "expected VG/LV, got '%s'", arg);
+	if ((r = vm_vg_open(ctx, vgname, mode, vg)))
+		return fail(ctx, r);
+	if (!(*lv = vm_vg_lv_find(*vg, lvname)) || !vm_lv_visible(*lv)) {
+		fprintf(stderr, "volmgr %s: logical volume %s/%s not found\n", o->cmd, vgname, lvname);
+		vm_vg_free(*vg);
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
+int cmd_lvdisk(vm_ctx *ctx, struct opts *o)
+{
+	struct vm_disk_params p;
+	enum vm_disk_format f = VM_DISK_LIBVIRT;
+	vm_vg *vg;
+	vm_lv *lv;
+	char *text;
+	int r;
+	if (o->argc != 1)
+		return usage_error(o, "expected one VG/LV");
+	if (o->format && !strcmp(o->format, "qemu"))
+		f = VM_DISK_QEMU;
+	else if (o->format && !strcmp(o->format, "json"))
+		f = VM_DISK_JSON;
+	else if (o->format && strcmp(o->format, "libvirt"))
+		return usage_error(o, "--format %s: expected libvirt, qemu or json", o->format);
+	disk_params(o, &p);
+	if ((r = open_lv(ctx, o, o->argv[0], VM_VG_READ, &vg, &lv)))
+		return r;
+	if ((r = vm_lv_disk(lv, &p, f, &text)))
+		r = fail(ctx, r);
+	else {
+		fputs(text, stdout);
+		free(text);
+	}
+	vm_vg_free(vg);
+	return r;
+}
+
+int cmd_lvattach(vm_ctx *ctx, struct opts *o)
+{
+	struct vm_disk_params p;
+	vm_vg *vg;
+	vm_lv *lv;
+	int r;
+	if (o->argc != (o->qmp ? 1 : 2))
+		return usage_error(o, o->qmp ? "expected VG/LV with --qmp" : "expected VG/LV DOMAIN (or --qmp SOCKET)");
+	if (o->qmp && (o->live || o->persist))
+		return usage_error(o, "--live and --config are for libvirt, not --qmp");
+	disk_params(o, &p);
+	if ((r = open_lv(ctx, o, o->argv[0], VM_VG_READ, &vg, &lv)))
+		return r;
+	char *check;                                  /* bad parameters: said before activating */
+	if ((r = vm_lv_disk(lv, &p, VM_DISK_JSON, &check))) {
+		vm_vg_free(vg);
+		return fail(ctx, r);
+	}
+	free(check);
+	if (!(r = vm_lv_activate(lv, 0)))
+		r = o->qmp ? vm_lv_qmp_attach(lv, o->qmp, &p)
+			   : vm_lv_libvirt_attach(lv, o->argv[1], &p, (o->live ? VM_ATTACH_LIVE : 0) |
+							   (o->persist ? VM_ATTACH_CONFIG : 0));
+	if (!r)
+		say(o, "Logical volume %s attached to %s as %s.", o->argv[0], o->qmp ? o->qmp : o->argv[1],
+		    o->target ? o->target : "vdb");
+	else
+		r = fail(ctx, r);
+	vm_vg_free(vg);
+	return r;
+}
+
+int cmd_lvdetach(vm_ctx *ctx, struct opts *o)
+{
+	vm_vg *vg;
+	vm_lv *lv;
+	int r;
+	if (o->argc != (o->qmp ? 1 : 2))
+		return usage_error(o, o->qmp ? "expected VG/LV with --qmp" : "expected VG/LV DOMAIN (or --qmp SOCKET)");
+	if (o->qmp && (o->live || o->persist))
+		return usage_error(o, "--live and --config are for libvirt, not --qmp");
+	if ((r = open_lv(ctx, o, o->argv[0], VM_VG_READ, &vg, &lv)))
+		return r;
+	r = o->qmp ? vm_lv_qmp_detach(lv, o->qmp, 30000)
+		   : vm_lv_libvirt_detach(lv, o->argv[1], o->target, (o->live ? VM_ATTACH_LIVE : 0) |
+							       (o->persist ? VM_ATTACH_CONFIG : 0));
+	if (!r)
+		say(o, "Logical volume %s detached from %s.", o->argv[0], o->qmp ? o->qmp : o->argv[1]);
+	else
+		r = fail(ctx, r);
+	vm_vg_free(vg);
+	return r;
 }

@@ -21,7 +21,8 @@ enum {
 	O_OPTIONS, O_SORT, O_NOHEADINGS, O_NOSUFFIX, O_SEPARATOR, O_UNITS, O_UNBUFFERED,
 	O_REPORTFORMAT, O_DEVICES, O_FILE, O_CONFIG, O_TYPE, O_SNAPSHOT, O_RESIZEFS,
 	O_UPDATEMETADATA, O_READONLY, O_VERBOSE, O_QUIET, O_HELP, O_AUTOBACKUP, O_NOFSCK,
-	O_NAMEPREFIXES, O_UNIT, O_ACTMODE, O_REFRESH, O_CHUNKSIZE, O_INTERVAL, O_ONCE, O_MERGE, O_BACKGROUND,
+	O_NAMEPREFIXES, O_UNIT, O_ACTMODE, O_REFRESH, O_CHUNKSIZE, O_INTERVAL, O_ONCE, O_MERGE, O_BACKGROUND, O_TARGET, O_BUS, O_CACHE, O_IO, O_SERIAL, O_FORMAT, O_LIVE,
+	O_PERSIST, O_QMP, O_NOTIFY,
 };
 
 struct optdef {
@@ -56,6 +57,13 @@ static const struct optdef optdefs[] = {
 	{ "activationmode", 0, 1, O_ACTMODE }, { "refresh", 0, 0, O_REFRESH },
 	{ "chunksize", 'c', 1, O_CHUNKSIZE }, { "interval", 0, 1, O_INTERVAL }, { "once", 0, 0, O_ONCE },
 	{ "merge", 0, 0, O_MERGE },           { "background", 'b', 0, O_BACKGROUND },
+	{ "target", 0, 1, O_TARGET },         { "bus", 0, 1, O_BUS },
+	{ "cache", 0, 1, O_CACHE },           { "io", 0, 1, O_IO },
+	{ "serial", 0, 1, O_SERIAL },         { "format", 0, 1, O_FORMAT },
+	{ "live", 0, 0, O_LIVE },             { "qmp", 0, 1, O_QMP },
+	{ "notify", 0, 1, O_NOTIFY },
+	/* lvattach/lvdetach: --config is virsh's (the domain's persistent definition), no argument */
+	{ "config", 0, 0, O_PERSIST },
 };
 
 #define COMMON "devices yes verbose quiet help config autobackup"
@@ -91,16 +99,22 @@ static const struct command commands[] = {
 	  "Create a logical volume" },
 	{ "lvremove", cmd_lvremove, COMMON " force", "VG/LV|VG...", "Remove logical volumes" },
 	{ "lvrename", cmd_lvrename, COMMON, "VG OLD NEW | VG/OLD VG/NEW", "Rename a logical volume" },
-	{ "lvextend", cmd_lvresize, COMMON " size extents alloc force resizefs nofsck",
+	{ "lvextend", cmd_lvresize, COMMON " size extents alloc force resizefs nofsck notify qmp",
 	  "-L|-l [+]SIZE VG/LV [PV...]", "Grow a logical volume" },
 	{ "lvreduce", cmd_lvresize, COMMON " size extents force resizefs nofsck",
 	  "-L|-l [-]SIZE VG/LV", "Shrink a logical volume" },
-	{ "lvresize", cmd_lvresize, COMMON " size extents alloc force resizefs nofsck",
+	{ "lvresize", cmd_lvresize, COMMON " size extents alloc force resizefs nofsck notify qmp",
 	  "-L|-l [+|-]SIZE VG/LV [PV...]", "Resize a logical volume" },
 	{ "lvs", cmd_lvs, REPORT, "[VG|VG/LV...]", "Report logical volumes" },
 	{ "lvdisplay", cmd_lvdisplay, COMMON " units", "[VG|VG/LV...]", "Display logical volumes" },
 	{ "lvconvert", cmd_lvconvert, COMMON " merge background interval", "--merge VG/SNAPSHOT...",
 	  "Merge snapshots back into their origins" },
+	{ "lvdisk", cmd_lvdisk, COMMON " target bus cache io serial format", "VG/LV",
+	  "Print the guest disk definition of an LV (libvirt XML, qemu, JSON)" },
+	{ "lvattach", cmd_lvattach, COMMON " persistconfig target bus cache io serial live qmp",
+	  "VG/LV DOMAIN | VG/LV --qmp SOCKET", "Attach an LV to a libvirt domain or a running qemu" },
+	{ "lvdetach", cmd_lvdetach, COMMON " persistconfig target live qmp",
+	  "VG/LV DOMAIN | VG/LV --qmp SOCKET", "Detach an LV from a libvirt domain or a running qemu" },
 	{ "lvmonitor", cmd_lvmonitor, COMMON " interval once", "[VG...]",
 	  "Grow snapshots' COWs before they fill (in the foreground)" },
 	{ "lvchange", cmd_lvchange, COMMON " addtag deltag activate activationmode refresh", "VG/LV...",
@@ -189,13 +203,22 @@ static bool accepts(const struct command *c, const char *name)
 	return false;
 }
 
+/* Does @c take @d? "persistconfig" in its list swaps lvm2's --config SETTINGS for virsh's --config. */
+static bool offered(const struct command *c, const struct optdef *d)
+{
+	bool persist = accepts(c, "persistconfig");
+	if ((d->id == O_CONFIG && persist) || (d->id == O_PERSIST && !persist))
+		return false;
+	return accepts(c, d->name);
+}
+
 static void help(const struct command *c)
 {
 	printf("%s %s: %s\n\nUsage: %s %s [OPTIONS] %s\n\nOptions:\n", progname, c->name, c->summary,
 	       progname, c->name, c->usage);
 	for (size_t i = 0; i < sizeof(optdefs) / sizeof(*optdefs); i++) {
 		const struct optdef *d = &optdefs[i];
-		if (!accepts(c, d->name) || d->id == O_UNIT)
+		if (!offered(c, d) || d->id == O_UNIT)
 			continue;
 		char s[8] = "    ";
 		if (d->shortopt)
@@ -221,7 +244,7 @@ static int parse_opts(const struct command *c, int argc, char **argv, struct opt
 	size_t nl = 0, ns = 1;
 	for (size_t i = 0; i < sizeof(optdefs) / sizeof(*optdefs); i++) {
 		const struct optdef *d = &optdefs[i];
-		if (!accepts(c, d->name))
+		if (!offered(c, d))
 			continue;
 		lopts[nl++] = (struct option){ d->name, d->has_arg, NULL, d->id };
 		if (d->shortopt) {
@@ -280,6 +303,16 @@ static int parse_opts(const struct command *c, int argc, char **argv, struct opt
 		case O_ONCE: o->once = true; break;
 		case O_MERGE: o->merge = true; break;
 		case O_BACKGROUND: o->background = true; break;
+		case O_TARGET: o->target = a; break;
+		case O_BUS: o->bus = a; break;
+		case O_CACHE: o->cache = a; break;
+		case O_IO: o->io = a; break;
+		case O_SERIAL: o->serial = a; break;
+		case O_FORMAT: o->format = a; break;
+		case O_LIVE: o->live = true; break;
+		case O_PERSIST: o->persist = true; break;
+		case O_QMP: o->qmp = a; break;
+		case O_NOTIFY: o->notify = a; break;
 		case O_ZERO: o->zero = a; break;
 		case O_WIPE: o->wipe = a; break;
 		case O_YES: o->yes = 1; break;

@@ -21,12 +21,13 @@ struct opts {
 	const char *separator, *units, *reportformat, *metadatasize, *dataalignment, *devices;
 	const char *extentsize, *file, *config, *type, *zero, *wipe, *time_format, *activationmode;
 	const char *chunksize, *interval;
+	const char *target, *bus, *cache, *io, *serial, *format, *qmp, *notify;
 	const char *addtag[MAX_TAGS], *deltag[MAX_TAGS];
 	int naddtag, ndeltag;
 	int stripes;
 	int force, yes, verbose, quiet;
 	bool noheadings, nosuffix, unbuffered, snapshot, resizefs, updatemetadata, readonly;
-	bool nameprefixes, refresh, nofsck, once, merge, background;
+	bool nameprefixes, refresh, nofsck, once, merge, background, live, persist;
 };
 
 struct command {
@@ -79,5 +80,8 @@ int cmd_lvdisplay(vm_ctx *, struct opts *);
 int cmd_lvchange(vm_ctx *, struct opts *);
 int cmd_lvmonitor(vm_ctx *, struct opts *);
 int cmd_lvconvert(vm_ctx *, struct opts *);
+int cmd_lvdisk(vm_ctx *, struct opts *);
+int cmd_lvattach(vm_ctx *, struct opts *);
+int cmd_lvdetach(vm_ctx *, struct opts *);
 
 #endif
