@@ -50,7 +50,7 @@ static bool word(const char *s, size_t max, const char *extra)
 /* The parameters with their defaults filled in; -EINVAL with the reason for bad ones. */
 struct disk {
 	char target[32], bus[16], cache[16], io[16], serial[32], node[32], path[300], id[40];
-	bool direct;
+	bool direct, write_cache;             /* O_DIRECT; the guest sees a volatile write cache */
 };
 
 static int disk_get(vm_lv *lv, const struct vm_disk_params *p, struct disk *d)
@@ -77,7 +77,10 @@ static int disk_get(vm_lv *lv, const struct vm_disk_params *p, struct disk *d)
 			      "unsafe", p->cache);
 	if (!one_of(d->io, ios) || (p->io && strlen(p->io) >= sizeof(d->io)))
 		return vm_err(ctx, -EINVAL, "io %s: expected native, threads or io_uring", p->io);
+	/* libvirt's cache modes in qemu's terms: O_DIRECT or not, and whether the guest's
+	 * device has a write cache (without one every write is written through) */
 	d->direct = !strcmp(d->cache, "none") || !strcmp(d->cache, "directsync");
+	d->write_cache = strcmp(d->cache, "writethrough") && strcmp(d->cache, "directsync");
 	if (!strcmp(d->io, "native") && !d->direct)
 		return vm_err(ctx, -EINVAL, "io native needs cache none or directsync (qemu uses Linux AIO "
 			      "only with O_DIRECT)");
@@ -148,9 +151,9 @@ int vm_lv_disk(vm_lv *lv, const struct vm_disk_params *p, enum vm_disk_format f,
 		/* cache=none is O_DIRECT with the host cache's writeback semantics kept for flushes */
 		r = put(&b, &len, &cap,
 			"-blockdev driver=host_device,node-name=%s,filename=%s,cache.direct=%s,cache.no-flush=%s,"
-			"aio=%s,discard=unmap\n-device %s,drive=%s,id=%s,serial=%s\n",
+			"aio=%s,discard=unmap\n-device %s,drive=%s,id=%s,serial=%s,write-cache=%s\n",
 			d.node, d.path, d.direct ? "on" : "off", !strcmp(d.cache, "unsafe") ? "on" : "off", d.io,
-			qemu_device(&d), d.node, d.id, d.serial);
+			qemu_device(&d), d.node, d.id, d.serial, d.write_cache ? "on" : "off");
 		break;
 	case VM_DISK_JSON:
 		r = put(&b, &len, &cap,
@@ -286,7 +289,8 @@ int vm_lv_qmp_attach(vm_lv *lv, const char *socket_path, const struct vm_disk_pa
 	if (!(r = qmp_exec(ctx, &q, cmd, NULL, 0))) {
 		snprintf(cmd, sizeof(cmd),
 			 "{\"execute\": \"device_add\", \"arguments\": {\"driver\": \"%s\", \"drive\": \"%s\", "
-			 "\"id\": \"%s\", \"serial\": \"%s\"}}", qemu_device(&d), d.node, d.id, d.serial);
+			 "\"id\": \"%s\", \"serial\": \"%s\", \"write-cache\": \"%s\"}}", qemu_device(&d), d.node,
+			 d.id, d.serial, d.write_cache ? "on" : "off");
 		if ((r = qmp_exec(ctx, &q, cmd, NULL, 0))) {
 			/* no half-attached disk: the node goes again */
 			char why[VM_ERRLEN];

@@ -1038,9 +1038,10 @@ int cmd_lvattach(vm_ctx *ctx, struct opts *o)
 		r = o->qmp ? vm_lv_qmp_attach(lv, o->qmp, &p)
 			   : vm_lv_libvirt_attach(lv, o->argv[1], &p, (o->live ? VM_ATTACH_LIVE : 0) |
 							   (o->persist ? VM_ATTACH_CONFIG : 0));
-	if (!r)
-		say(o, "Logical volume %s attached to %s as %s.", o->argv[0], o->qmp ? o->qmp : o->argv[1],
-		    o->target ? o->target : "vdb");
+	if (!r && o->qmp)
+		say(o, "Logical volume %s attached to %s.", o->argv[0], o->qmp);
+	else if (!r)
+		say(o, "Logical volume %s attached to %s as %s.", o->argv[0], o->argv[1], o->target ? o->target : "vdb");
 	else
 		r = fail(ctx, r);
 	vm_vg_free(vg);

@@ -59,7 +59,7 @@ same "--serial given is used" "$(printf '%s\n' "$X2" | grep -o '<serial>.*</seri
 Q=$("$V" lvdisk --format qemu vd/vm-100-disk-0)
 same "qemu: -blockdev host_device with O_DIRECT and native AIO, -device virtio-blk-pci" "$Q" \
 "-blockdev driver=host_device,node-name=lv${UUID:0:29},filename=/dev/vd/vm-100-disk-0,cache.direct=on,cache.no-flush=off,aio=native,discard=unmap
--device virtio-blk-pci,drive=lv${UUID:0:29},id=lv${UUID:0:29}-dev,serial=${UUID:0:20}"
+-device virtio-blk-pci,drive=lv${UUID:0:29},id=lv${UUID:0:29}-dev,serial=${UUID:0:20},write-cache=on"
 J=$("$V" lvdisk --format json --target vdc vd/vm-100-disk-0)
 same "json: parses, and says the same" \
 	"$(printf '%s' "$J" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["path"], d["target"], d["bus"], d["cache"], d["io"], d["serial"], d["format"], d["size"])')" \
