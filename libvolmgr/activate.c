@@ -277,6 +277,21 @@ static int run(vm_ctx *ctx, struct dm_task *t, bool cookie, const char *what, co
 	return vm_err(ctx, -e, "%s %s failed: %s", what, name, dm_last[0] ? dm_last : strerror(e));
 }
 
+/* The kernel's read-ahead of a block device, in sectors (sysfs has it in KiB). */
+static uint32_t read_ahead_of(uint32_t maj, uint32_t min)
+{
+	char path[96];
+	unsigned kb = 0;
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/read_ahead_kb", maj, min);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%u", &kb) != 1)
+			kb = 0;
+		fclose(f);
+	}
+	return kb * 2;
+}
+
 static int query(vm_ctx *ctx, const char *uuid, struct vm_lv_state *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -316,6 +331,8 @@ int vm_lv_state(vm_lv *lv, struct vm_lv_state *out)
 	dm_enter(ctx);
 	lv_names(lv, NULL, 0, uuid);
 	int r = query(ctx, uuid, out);
+	if (!r && out->active)
+		out->read_ahead = read_ahead_of((uint32_t)out->major, (uint32_t)out->minor);
 	dm_ctx = NULL;
 	return r;
 }

@@ -289,6 +289,7 @@ struct vm_lv_state {
 	bool suspended;
 	bool read_only;
 	uint32_t open_count;
+	uint32_t read_ahead;           /* sectors, as the kernel has it */
 	int32_t major, minor;          /* -1 when inactive */
 	char dm_name[128];             /* its name in the kernel, "" when inactive */
 };

@@ -935,7 +935,7 @@ static void display_pv(vm_pv *pv)
 	printf("  Total PE              %" PRIu64 "\n", pe);
 	printf("  Free PE               %" PRIu64 "\n", pe - vm_pv_pe_alloc_count(pv));
 	printf("  Allocated PE          %" PRIu64 "\n", vm_pv_pe_alloc_count(pv));
-	printf("  PV UUID               %s\n\n", u);
+	printf("  PV UUID               %s\n   \n", u);
 }
 
 static void display_vg(vm_vg *vg)
@@ -968,7 +968,7 @@ static void display_vg(vm_vg *vg)
 	printf("  Alloc PE / Size       %" PRIu64 " / %s\n", ec - fc, s);
 	fmt_human(fc * es, s, sizeof(s));
 	printf("  Free  PE / Size       %" PRIu64 " / %s\n", fc, s);
-	printf("  VG UUID               %s\n\n", u);
+	printf("  VG UUID               %s\n   \n", u);
 }
 
 static void display_lv(vm_lv *lv)
@@ -990,20 +990,49 @@ static void display_lv(vm_lv *lv)
 	struct vm_lv_state st;
 	if (vm_lv_state(lv, &st))
 		st.active = false;
+	/* an origin names its snapshots; a snapshot its origin, whose size it has */
+	const char *origin = vm_lv_origin(lv);
+	vm_lv *olv = origin ? vm_vg_lv_find(vg, origin) : NULL;
+	if (vm_lv_snapshot_count(lv)) {
+		printf("  LV snapshot status     source of\n");
+		for (size_t i = 0; i < vm_vg_lv_total(vg); i++) {
+			vm_lv *x = vm_vg_lv_at(vg, i);
+			struct vm_lv_state xs;
+			if (!vm_lv_origin(x) || strcmp(vm_lv_origin(x), vm_lv_name(lv)))
+				continue;
+			if (vm_lv_state(x, &xs))
+				xs.active = false;
+			printf("                         %s [%s]\n", vm_lv_name(x), xs.active ? "active" : "INACTIVE");
+		}
+	}
+	if (origin)
+		printf("  LV snapshot status     %s destination for %s\n", st.active ? "active" : "INACTIVE", origin);
 	if (st.active) {
 		printf("  LV Status              %s\n", st.suspended ? "suspended" : "available");
 		printf("  # open                 %u\n", st.open_count);
 	} else
 		printf("  LV Status              NOT available\n");
-	fmt_human(vm_lv_size(lv), s, sizeof(s));
+	fmt_human(olv ? vm_lv_size(olv) : vm_lv_size(lv), s, sizeof(s));
 	printf("  LV Size                %s\n", s);
-	printf("  Current LE             %" PRIu64 "\n", vm_lv_extents(lv));
+	printf("  Current LE             %" PRIu64 "\n", olv ? vm_lv_extents(olv) : vm_lv_extents(lv));
+	if (origin) {
+		struct vm_snapshot_usage use;
+		fmt_human(vm_lv_size(lv), s, sizeof(s));
+		printf("  COW-table size         %s\n", s);
+		printf("  COW-table LE           %" PRIu64 "\n", vm_lv_extents(lv));
+		if (st.active && !vm_lv_snapshot_usage(lv, &use))
+			printf("  Allocated to snapshot  %.2f%%\n", vm_snapshot_percent(&use));
+		fmt_human(vm_lv_snapshot_chunk(lv), s, sizeof(s));
+		printf("  Snapshot chunk size    %s\n", s);
+	}
 	printf("  Segments               %zu\n", vm_lv_seg_count(lv));
 	printf("  Allocation             %s\n", vm_lv_alloc(lv));
 	printf("  Read ahead sectors     auto\n");
-	if (st.active)
+	if (st.active) {
+		printf("  - currently set to     %u\n", st.read_ahead);
 		printf("  Block device           %d:%d\n", st.major, st.minor);
-	printf("\n");
+	}
+	printf("   \n");                 /* lvm2 ends each block so */
 }
 
 int display_run(vm_ctx *ctx, struct opts *o, enum report_kind kind)

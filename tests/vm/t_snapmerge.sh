@@ -18,6 +18,11 @@ ok "origin data written" dd if=/tmp/d1 of=/dev/mg/o bs=1M oflag=direct
 
 # --- a COW grows online -------------------------------------------------------------
 ok "lvcreate -s -L 4m -n s mg/o" volmgr lvcreate -q -s -L 4m -n s mg/o
+ok "a write to the origin (the snapshot takes its first chunks)" \
+	dd if=/dev/urandom of=/dev/mg/o bs=1M count=1 oflag=direct conv=notrunc
+is "lvdisplay of an origin and its active snapshot: byte for byte lvm2's" \
+	"$(volmgr lvdisplay mg/o mg/s 2>&1)" "$(lvdisplay mg/o mg/s 2>/dev/null)"
+dd if=/tmp/d1 of=/dev/mg/o bs=1M count=1 oflag=direct conv=notrunc 2>/dev/null
 ok "lvextend -L +4m mg/s (the snapshot)" volmgr lvextend -q -L +4m mg/s
 is "the -cow device has 8 MiB" "$(blockdev --getsize64 /dev/mapper/mg-s-cow)" $((8 * MiB))
 tot=$(dmsetup status mg-s | awk '{ split($4, a, "/"); print a[2] }')
@@ -27,6 +32,10 @@ check "lvreduce of a snapshot is refused (exit $rc: $out)" [ "$rc" -ne 0 ]
 out=$(volmgr lvextend -L +1m mg/o 2>&1); rc=$?
 check "lvextend of an origin with snapshots is refused (exit $rc: $out)" [ "$rc" -ne 0 ]
 ok "lvm2 vgck after the COW grew" vgck mg
+ok "vgchange -an mg" volmgr vgchange -an mg
+is "lvdisplay of an inactive origin and snapshot: byte for byte lvm2's" \
+	"$(volmgr lvdisplay mg/o mg/s 2>&1)" "$(lvdisplay mg/o mg/s 2>/dev/null)"
+ok "vgchange -ay mg" volmgr vgchange -ay mg
 ok "lvremove -f mg/s" volmgr lvremove -q -f mg/s
 
 # --- the monitor grows a COW before it fills -------------------------------------
