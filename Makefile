@@ -11,6 +11,7 @@ PCDIR     ?= $(LIBDIR)/pkgconfig
 LVMLINKDIR ?= $(PREFIX)/libexec/volmgr/lvm
 UDEVDIR   ?= /lib/udev/rules.d
 DMSETUP   ?= /sbin/dmsetup
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 VERSION   := 0.1.0
 SOVER     := 1
 
@@ -149,6 +150,9 @@ install: all
 	install -d $(DESTDIR)$(UDEVDIR)
 	sed 's|@DMSETUP@|$(DMSETUP)|' udev/57-volmgr.rules > $(DESTDIR)$(UDEVDIR)/57-volmgr.rules
 	chmod 0644 $(DESTDIR)$(UDEVDIR)/57-volmgr.rules
+	install -d $(DESTDIR)$(SYSTEMDDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|' tools/volmgr-lvmonitor.service > $(DESTDIR)$(SYSTEMDDIR)/volmgr-lvmonitor.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/volmgr-lvmonitor.service
 
 clean:
 	rm -f metadata/*.o libvolmgr/*.o tools/*.o libvolmgr/*.a libvolmgr/*.so* libvolmgr/volmgr.pc \
