@@ -46,7 +46,7 @@ UNIT_BIN  := $(UNIT_SRC:.c=)
 SONAME    := libvolmgr.so.$(SOVER)
 LIBSO     := libvolmgr/$(SONAME)
 
-.PHONY: all clean check check-vm vm-shell check-sanitize check-header check-unit check-cli check-fuzz check-man deps demo install bench
+.PHONY: all clean check check-slow check-vm vm-shell check-sanitize check-header check-unit check-cli check-fuzz check-man deps demo install bench
 all: $(LIBSO) libvolmgr/libvolmgr.so tools/volmgr libvolmgr/volmgr.pc
 
 %.o: %.c $(wildcard metadata/*.h libvolmgr/*.h tools/*.h)
@@ -111,6 +111,10 @@ check-vm: all
 	$(Q)if dmsetup version >/dev/null 2>&1; then \
 		echo "check-vm: this kernel has device-mapper; the VM suite is for kernels without"; \
 	else tests/vm/check; fi
+
+# The nested guest of t_guest.sh (a qemu boot inside the test VM, about 2 minutes).
+check-slow: all
+	$(Q)VOLMGR_VM_APPEND=vm.nested=1 tests/vm/run --qemu --disks 2 --timeout 600 tests/vm/t_guest.sh
 
 vm-shell: all
 	$(Q)tests/vm/run --shell

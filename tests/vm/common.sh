@@ -7,10 +7,12 @@ VM_CACHE=${VOLMGR_VM_CACHE:-${HOME:-/root}/.cache/volmgr-vm}
 VM_KENV=$VM_CACHE/kernel.env           # KVER, KPKG, VMLINUX, MODDIR of the kernel in use
 VM_BASE=$VM_CACHE/initrd-base.cpio.gz  # lvm2/e2fsprogs/busybox/modules, built by mkinitrd
 VM_GUEST_ROOT=$VM_CACHE/guest-root     # the guest packages below, unpacked (dpkg -x) by setup
+VM_QEMU_IMG=$VM_CACHE/qemu.ext4        # qemu for the guest (`run --qemu`), built by mkqemu
 export LC_ALL=C
 
-# Host packages the harness needs, and the one command (or file) that shows each is there.
-VM_HOST_PKGS="qemu-system-x86 busybox-static cpio xz-utils lvm2 e2fsprogs"
+# Host packages the harness needs. qemu-utils (qemu-io, qemu-img) and socat (QMP over
+# a unix socket) go, with qemu-system-x86, into the guest's qemu image (mkqemu).
+VM_HOST_PKGS="qemu-system-x86 qemu-utils socat busybox-static cpio xz-utils lvm2 e2fsprogs"
 
 # Debian packages for the guest only: setup fetches them with `apt-get download` into
 # $VM_CACHE/guest-deb and unpacks them into $VM_GUEST_ROOT; they are never installed on
