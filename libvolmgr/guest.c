@@ -279,7 +279,8 @@ int vm_lv_qmp_attach(vm_lv *lv, const char *socket_path, const struct vm_disk_pa
 	struct qmp q;
 	char cmd[2048];
 	int r;
-	if ((r = disk_get(lv, p, &d)) || (r = qmp_open(ctx, socket_path, &q)))
+	/* parameters checked first, then the LV made a device, then qemu asked */
+	if ((r = disk_get(lv, p, &d)) || (r = vm_lv_activate(lv, 0)) || (r = qmp_open(ctx, socket_path, &q)))
 		return r;
 	snprintf(cmd, sizeof(cmd),
 		 "{\"execute\": \"blockdev-add\", \"arguments\": {\"driver\": \"host_device\", \"node-name\": \"%s\", "
@@ -365,6 +366,8 @@ int vm_lv_libvirt_attach(vm_lv *lv, const char *domain, const struct vm_disk_par
 	vm_ctx *ctx = lv->vg->ctx;
 	char *xml = NULL, path[] = "/tmp/volmgr-disk-XXXXXX";
 	int r = vm_lv_disk(lv, p, VM_DISK_LIBVIRT, &xml);
+	if (!r && (r = vm_lv_activate(lv, 0)))
+		free(xml);
 	if (r)
 		return r;
 	int fd = mkstemp(path);

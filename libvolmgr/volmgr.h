@@ -396,6 +396,10 @@ enum vm_disk_format { VM_DISK_LIBVIRT, VM_DISK_QEMU, VM_DISK_JSON };
 /* The definition as text (libvirt <disk> XML, qemu -blockdev/-device lines, JSON); free() it. */
 int vm_lv_disk(vm_lv *lv, const struct vm_disk_params *p, enum vm_disk_format f, char **out);
 
+/*
+ * Both attach functions check @p, activate the LV (if it is not), then ask
+ * the hypervisor; the LV stays active if the hypervisor refuses.
+ */
 /* A running qemu's QMP socket: blockdev-add + device_add (undone if the second fails). */
 int vm_lv_qmp_attach(vm_lv *lv, const char *socket_path, const struct vm_disk_params *p);
 /* device_del, wait for the guest to release it (DEVICE_DELETED), blockdev-del. */

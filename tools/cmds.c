@@ -1015,29 +1015,28 @@ int cmd_lvdisk(vm_ctx *ctx, struct opts *o)
 	return r;
 }
 
+/* lvattach and lvdetach: VG/LV DOMAIN, or VG/LV --qmp SOCKET; the LV's VG opened. */
+static int attach_args(vm_ctx *ctx, struct opts *o, vm_vg **vg, vm_lv **lv, unsigned *flags)
+{
+	if (o->argc != (o->qmp ? 1 : 2))
+		return usage_error(o, o->qmp ? "expected VG/LV with --qmp" : "expected VG/LV DOMAIN (or --qmp SOCKET)");
+	if (o->qmp && (o->live || o->persist))
+		return usage_error(o, "--live and --config are for libvirt, not --qmp");
+	*flags = (o->live ? VM_ATTACH_LIVE : 0) | (o->persist ? VM_ATTACH_CONFIG : 0);
+	return open_lv(ctx, o, o->argv[0], VM_VG_READ, vg, lv);
+}
+
 int cmd_lvattach(vm_ctx *ctx, struct opts *o)
 {
 	struct vm_disk_params p;
 	vm_vg *vg;
 	vm_lv *lv;
+	unsigned flags;
 	int r;
-	if (o->argc != (o->qmp ? 1 : 2))
-		return usage_error(o, o->qmp ? "expected VG/LV with --qmp" : "expected VG/LV DOMAIN (or --qmp SOCKET)");
-	if (o->qmp && (o->live || o->persist))
-		return usage_error(o, "--live and --config are for libvirt, not --qmp");
 	disk_params(o, &p);
-	if ((r = open_lv(ctx, o, o->argv[0], VM_VG_READ, &vg, &lv)))
+	if ((r = attach_args(ctx, o, &vg, &lv, &flags)))
 		return r;
-	char *check;                                  /* bad parameters: said before activating */
-	if ((r = vm_lv_disk(lv, &p, VM_DISK_JSON, &check))) {
-		vm_vg_free(vg);
-		return fail(ctx, r);
-	}
-	free(check);
-	if (!(r = vm_lv_activate(lv, 0)))
-		r = o->qmp ? vm_lv_qmp_attach(lv, o->qmp, &p)
-			   : vm_lv_libvirt_attach(lv, o->argv[1], &p, (o->live ? VM_ATTACH_LIVE : 0) |
-							   (o->persist ? VM_ATTACH_CONFIG : 0));
+	r = o->qmp ? vm_lv_qmp_attach(lv, o->qmp, &p) : vm_lv_libvirt_attach(lv, o->argv[1], &p, flags);
 	if (!r && o->qmp)
 		say(o, "Logical volume %s attached to %s.", o->argv[0], o->qmp);
 	else if (!r)
@@ -1052,16 +1051,11 @@ int cmd_lvdetach(vm_ctx *ctx, struct opts *o)
 {
 	vm_vg *vg;
 	vm_lv *lv;
+	unsigned flags;
 	int r;
-	if (o->argc != (o->qmp ? 1 : 2))
-		return usage_error(o, o->qmp ? "expected VG/LV with --qmp" : "expected VG/LV DOMAIN (or --qmp SOCKET)");
-	if (o->qmp && (o->live || o->persist))
-		return usage_error(o, "--live and --config are for libvirt, not --qmp");
-	if ((r = open_lv(ctx, o, o->argv[0], VM_VG_READ, &vg, &lv)))
+	if ((r = attach_args(ctx, o, &vg, &lv, &flags)))
 		return r;
-	r = o->qmp ? vm_lv_qmp_detach(lv, o->qmp, 30000)
-		   : vm_lv_libvirt_detach(lv, o->argv[1], o->target, (o->live ? VM_ATTACH_LIVE : 0) |
-							       (o->persist ? VM_ATTACH_CONFIG : 0));
+	r = o->qmp ? vm_lv_qmp_detach(lv, o->qmp, 30000) : vm_lv_libvirt_detach(lv, o->argv[1], o->target, flags);
 	if (!r)
 		say(o, "Logical volume %s detached from %s.", o->argv[0], o->qmp ? o->qmp : o->argv[1]);
 	else
