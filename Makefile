@@ -26,7 +26,8 @@ CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 LDFLAGS   += -fsanitize=address,undefined
 endif
 ALL_CFLAGS = $(BASE) $(WARN) $(CFLAGS) $(shell pkg-config --cflags blkid uuid devmapper 2>/dev/null)
-LIBS_LIB  := $(shell pkg-config --libs blkid uuid 2>/dev/null)
+# libblkid, libuuid and libdevmapper are loaded when first needed (dlopen)
+LIBS_LIB  :=
 
 ifeq ($(V),1)
 Q :=
@@ -65,11 +66,12 @@ $(LIBSO): $(MD_OBJ) $(LIB_OBJ) libvolmgr/libvolmgr.sym
 libvolmgr/libvolmgr.so: $(LIBSO)
 	$(Q)ln -sf $(SONAME) $@
 
-# In the build tree the tool finds the library next to it through its RUNPATH;
-# `make install` relinks it without one.
-tools/volmgr: $(TOOL_OBJ) $(LIBSO)
+# The tool carries its own copy of the library (lvm2's lvm does the same): no
+# shared object to find and relocate at start-up, a good part of what a short
+# command costs. libvolmgr.so.1 is for other programs.
+tools/volmgr: $(TOOL_OBJ) libvolmgr/libvolmgr.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $(TOOL_OBJ) -Llibvolmgr -l:$(SONAME) -Wl,-rpath,'$$ORIGIN/../libvolmgr' $(LDFLAGS)
+	$(Q)$(CC) -o $@ $(TOOL_OBJ) libvolmgr/libvolmgr.a $(LDFLAGS) $(LIBS_LIB)
 
 libvolmgr/volmgr.pc: libvolmgr/volmgr.pc.in Makefile
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCDIR@|$(INCDIR)|;s|@VERSION@|$(VERSION)|' $< > $@
@@ -147,7 +149,7 @@ install: all
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvolmgr.so
 	install -m 0644 libvolmgr/volmgr.h $(DESTDIR)$(INCDIR)/volmgr.h
 	install -m 0644 libvolmgr/volmgr.pc $(DESTDIR)$(PCDIR)/volmgr.pc
-	$(CC) -o $(DESTDIR)$(SBINDIR)/volmgr $(TOOL_OBJ) -Llibvolmgr -l:$(SONAME) $(LDFLAGS)
+	install -m 0755 tools/volmgr $(DESTDIR)$(SBINDIR)/volmgr
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	for c in $$(tools/volmgr --commands); do ln -sf $(SBINDIR)/volmgr $(DESTDIR)$(LVMLINKDIR)/$$c; done

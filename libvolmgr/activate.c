@@ -205,10 +205,16 @@ bool vm_dm_available(vm_ctx *ctx)
 		return false;
 	if (!ctx->dm_checked) {
 		ctx->dm_checked = true;
-		/* Without a misc device or control node libdevmapper cannot work; asking it anyway
-		 * would have it make /dev/mapper on a host that has no device-mapper at all. */
-		if (access("/sys/class/misc/device-mapper", F_OK) && access(DEV_DIR "/mapper/control", F_OK))
-			return false;
+		/* Without a misc device or a control node that opens, libdevmapper cannot work;
+		 * asking it anyway would have it make /dev/mapper on a host that has no
+		 * device-mapper at all, and loading it costs more than a command without dm
+		 * takes. Opening the node also loads dm-mod where it is a module. */
+		if (access("/sys/class/misc/device-mapper", F_OK)) {
+			int fd = open(DEV_DIR "/mapper/control", O_RDWR | O_CLOEXEC);
+			if (fd < 0)
+				return false;
+			close(fd);
+		}
 		if (!dm_load(ctx))
 			return false;
 		char v[64];

@@ -17,7 +17,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <blkid.h>
 
 #include "internal.h"
 
@@ -94,15 +93,10 @@ int vm_lv_fs_info(vm_lv *lv, struct vm_fs_info *out)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return vm_err(ctx, -errno, "%s: %s", path, strerror(errno));
-	blkid_probe pr = blkid_new_probe();
-	if (pr && !blkid_probe_set_device(pr, fd, 0, 0)) {
-		const char *type = NULL;
-		blkid_probe_enable_superblocks(pr, 1);
-		blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
-		if (!blkid_do_safeprobe(pr) && !blkid_probe_lookup_value(pr, "TYPE", &type, NULL) && type)
-			snprintf(out->type, sizeof(out->type), "%s", type);
+	if ((r = dev_fs_type(ctx, fd, path, out->type, sizeof(out->type)))) {
+		close(fd);
+		return r;
 	}
-	blkid_free_probe(pr);
 	if (out->type[0])
 		out->size = sb_size(fd, out->type);
 	close(fd);

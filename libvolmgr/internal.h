@@ -50,8 +50,8 @@ struct vm_dev {
 struct text {
 	char *p;
 	uint64_t len;
-	void *map;
-	size_t maplen;
+	void *base;                       /* what p points into, to free */
+	size_t alloc;                     /* its size, for dev_buf_free(); 0: malloc()ed */
 };
 void text_free(struct text *t);
 
@@ -148,6 +148,20 @@ int dev_open(vm_ctx *ctx, const char *path, int flags, int *fd, uint64_t *size, 
 int dev_pread(vm_ctx *ctx, int fd, const char *path, void *buf, size_t len, uint64_t off);
 int dev_pwrite(vm_ctx *ctx, int fd, const char *path, const void *buf, size_t len, uint64_t off);
 int dev_sync(vm_ctx *ctx, int fd, const char *path);
+int dev_fs_type(vm_ctx *ctx, int fd, const char *path, char *type, size_t len);
+/* An I/O buffer in whole blocks around [off, off + len): p points at off. */
+struct dev_span {
+	void *base;
+	char *p;
+	uint64_t start;
+	size_t len;
+};
+int dev_span_begin(vm_ctx *ctx, int fd, const char *path, uint64_t off, size_t len, bool want_edges,
+		   struct dev_span *s);
+int dev_span_read(vm_ctx *ctx, int fd, const char *path, struct dev_span *s);
+void dev_span_free(struct dev_span *s);
+void *dev_buf_alloc(size_t len);
+void dev_buf_free(void *p, size_t len);
 int dev_list(vm_ctx *ctx, char ***paths, size_t *n);
 void dev_list_free(char **paths, size_t n);
 int dev_wipe_signatures(vm_ctx *ctx, int fd, const char *path, bool force, bool yes);

@@ -1,18 +1,51 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Physical volumes: pvcreate, pvremove, label and header writes, accessors. */
+#include <dlfcn.h>
 #include <errno.h>
-#include <sys/random.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 #include <uuid/uuid.h>
 
 #include "internal.h"
 
-/* Random ids from libuuid, in the 62 characters lvm2 generates ('!' and '#' are only read). */
+/* libuuid, for kernels without getrandom's GRND_INSECURE: loaded only then. */
+static void (*uuid_gen)(uuid_t);
+static void uuid_load(void)
+{
+	void *h = dlopen("libuuid.so.1", RTLD_NOW | RTLD_LOCAL);
+	uuid_gen = h ? (void (*)(uuid_t))dlsym(h, "uuid_generate_random") : NULL;
+}
+
+static void random_bytes(uuid_t u)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	if (getrandom(u, sizeof(uuid_t), GRND_INSECURE) == (ssize_t)sizeof(uuid_t))
+		return;
+	pthread_once(&once, uuid_load);
+	if (uuid_gen) {
+		uuid_gen(u);
+		return;
+	}
+	ssize_t n;
+	while ((n = getrandom(u, sizeof(uuid_t), 0)) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(uuid_t)) {
+		int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || read(fd, u, sizeof(uuid_t)) != (ssize_t)sizeof(uuid_t))
+			for (unsigned i = 0; i < sizeof(uuid_t); i++)      /* nothing left to ask */
+				u[i] = (unsigned char)(rand() ^ (getpid() >> (i % 8)));
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+/* Random ids, in the 62 characters lvm2 generates ('!' and '#' are only read). */
 void id_new(char id[VMF_ID_LEN])
 {
 	static const char alphabet[] = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -21,8 +54,7 @@ void id_new(char id[VMF_ID_LEN])
 		uuid_t u;
 		/* ids need not be secret: never wait for the entropy pool (early boot, VMs
 		 * without an RNG), as libuuid does for up to a second per id */
-		if (getrandom(u, sizeof(u), GRND_INSECURE) != (ssize_t)sizeof(u))
-			uuid_generate_random(u);
+		random_bytes(u);
 		for (unsigned k = 0; k < sizeof(u) && i < VMF_ID_LEN; k++)
 			if ((u[k] & 63) < 62)          /* reject, don't fold: no bias */
 				id[i++] = alphabet[u[k] & 63];
@@ -43,7 +75,7 @@ static void lvm2_rescan_hint(void)
 int pv_write_label(vm_ctx *ctx, int fd, struct vm_dev *d)
 {
 	lvm2_rescan_hint();
-	uint8_t sec[VMF_SECTOR];
+	_Alignas(4096) uint8_t sec[VMF_SECTOR];        /* aligned: written straight, no bounce buffer */
 	if (vmf_label_encode(&d->pvh, sec))
 		return vm_err(ctx, -EINVAL, "%s: the PV header does not fit in a sector", d->path);
 	return dev_pwrite(ctx, fd, d->path, sec, sizeof(sec), d->pvh.label_sector * VMF_SECTOR);
@@ -51,7 +83,7 @@ int pv_write_label(vm_ctx *ctx, int fd, struct vm_dev *d)
 
 int pv_write_mda_header(vm_ctx *ctx, int fd, struct vm_dev *d, uint32_t i)
 {
-	uint8_t buf[VMF_MDA_HEADER_SIZE];
+	_Alignas(4096) uint8_t buf[VMF_MDA_HEADER_SIZE];
 	vmf_mda_header_encode(&d->mda[i].hdr, buf);
 	return dev_pwrite(ctx, fd, d->path, buf, sizeof(buf), d->mda[i].offset);
 }
@@ -120,7 +152,7 @@ int pv_init(vm_ctx *ctx, const char *path, const struct vm_pvcreate_params *p, b
 	d.mda[0].size = pe_start - VM_MDA_OFFSET;
 	d.mda[0].hdr = (struct vmf_mda_header){ .version = 1, .start = VM_MDA_OFFSET,
 						.size = pe_start - VM_MDA_OFFSET };
-	uint8_t head[VMF_LABEL_SCAN_SECTORS * VMF_SECTOR] = { 0 };
+	_Alignas(4096) uint8_t head[VMF_LABEL_SCAN_SECTORS * VMF_SECTOR] = { 0 };
 	if (!(r = pv_write_mda_header(ctx, fd, &d, 0)) && !(r = dev_sync(ctx, fd, path)) &&
 	    !(r = vmf_label_encode(&d.pvh, head + VMF_LABEL_SECTOR * VMF_SECTOR)) &&
 	    !(r = dev_pwrite(ctx, fd, path, head, sizeof(head), 0)))
@@ -168,7 +200,7 @@ int vm_pvremove(vm_ctx *ctx, const char *device, int force, bool yes)
 	}
 	if ((r = dev_open(ctx, device, O_RDWR | O_EXCL, &fd, NULL, NULL)))
 		goto out;
-	uint8_t zero[VMF_SECTOR] = { 0 };
+	_Alignas(4096) uint8_t zero[VMF_SECTOR] = { 0 };
 	lvm2_rescan_hint();
 	r = dev_pwrite(ctx, fd, device, zero, sizeof(zero), d->pvh.label_sector * VMF_SECTOR);
 	if (!r)

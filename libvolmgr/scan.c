@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -74,18 +73,19 @@ const char *scan_dev_vg(struct scan *s, const struct vm_dev *d)
 }
 
 /*
- * A metadata text as read from a ring. A large one that does not wrap is
- * mapped from the block device's page cache instead of copied: no buffer
- * to allocate and zero, and that is most of the cost at 10,000 LVs.
+ * A metadata text as read from a ring: one read into a buffer in whole
+ * blocks when it does not wrap (no copy, which is most of the cost at
+ * 10,000 LVs), a read per piece into one buffer when it does.
  */
 void text_free(struct text *t)
 {
-	if (t->map)
-		munmap(t->map, t->maplen);
+	if (t->alloc)
+		dev_buf_free(t->base, t->alloc);
 	else
-		free(t->p);
+		free(t->base);
 	t->p = NULL;
-	t->map = NULL;
+	t->base = NULL;
+	t->alloc = 0;
 }
 
 static int mda_read_text(vm_ctx *ctx, int fd, const struct vm_dev *d, const struct vm_mda *m,
@@ -98,17 +98,20 @@ static int mda_read_text(vm_ctx *ctx, int fd, const struct vm_dev *d, const stru
 		return -EINVAL;
 	memset(t, 0, sizeof(*t));
 	t->len = rl->size;
-	if (np == 1 && rl->size >= (256u << 10)) {
-		uint64_t at = m->offset + piece[0].offset, base = at & ~(uint64_t)4095;
-		t->maplen = (size_t)(at - base + rl->size);
-		t->map = mmap(NULL, t->maplen, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, (off_t)base);
-		if (t->map != MAP_FAILED) {
-			t->p = (char *)t->map + (at - base);
-			return 0;
-		}
-		t->map = NULL;
+	if (np == 1) {
+		struct dev_span sp;             /* its buffer has a byte to spare for the NUL */
+		int r = dev_span_begin(ctx, fd, d->path, m->offset + piece[0].offset, rl->size, false, &sp);
+		if (!r && (r = dev_span_read(ctx, fd, d->path, &sp)))
+			dev_span_free(&sp);
+		if (r)
+			return r;
+		t->base = sp.base;
+		t->alloc = sp.len + 1;
+		t->p = sp.p;
+		t->p[rl->size] = 0;
+		return 0;
 	}
-	if (!(t->p = malloc(rl->size + 1)))
+	if (!(t->p = t->base = malloc(rl->size + 1)))
 		return -ENOMEM;
 	uint64_t at = 0;
 	for (int i = 0; i < np; i++) {
@@ -189,12 +192,17 @@ static struct parsed *text_entry(vm_ctx *ctx, struct scan *s, struct text *text,
 	return p;
 }
 
+/* @head: the device's first @headlen bytes, already read. */
 static int scan_mda(vm_ctx *ctx, struct scan *s, int fd, struct vm_dev *d, struct vm_mda *m,
-		    const char *want)
+		    const char *want, const uint8_t *head, size_t headlen)
 {
 	uint8_t hb[VMF_MDA_HEADER_SIZE];
 	char err[VMF_ERRLEN];
-	int r = dev_pread(ctx, fd, d->path, hb, sizeof(hb), m->offset);
+	int r = 0;
+	if (m->offset + sizeof(hb) <= headlen)
+		memcpy(hb, head + m->offset, sizeof(hb));
+	else
+		r = dev_pread(ctx, fd, d->path, hb, sizeof(hb), m->offset);
 	if (!r && (r = vmf_mda_header_decode(hb, m->offset, m->size, &m->hdr, err)))
 		snprintf(m->why, sizeof(m->why), "header: %s", err);
 	if (r) {
@@ -284,14 +292,17 @@ static int scan_dev(vm_ctx *ctx, struct scan *s, const char *path, const char *w
 			close(fd);
 			return 0;
 		}
-	uint8_t buf[VMF_LABEL_SCAN_SECTORS * VMF_SECTOR];
+	/* The label and, where it usually is (4 KiB), the first metadata area's header:
+	 * one read. */
+	_Alignas(4096) uint8_t buf[8192];
+	size_t headlen = size >= sizeof(buf) ? sizeof(buf) : VMF_LABEL_SCAN_SECTORS * VMF_SECTOR;
 	struct vm_dev d = { .rdev = rdev, .size = size, .wfd = -1 };
 	char err[VMF_ERRLEN];
-	if (size < sizeof(buf) || dev_pread(ctx, fd, path, buf, sizeof(buf), 0)) {
+	if (size < headlen || dev_pread(ctx, fd, path, buf, headlen, 0)) {
 		close(fd);
 		return 0;
 	}
-	r = vmf_label_decode(buf, sizeof(buf), size, &d.pvh, err);
+	r = vmf_label_decode(buf, VMF_LABEL_SCAN_SECTORS * VMF_SECTOR, size, &d.pvh, err);
 	if (r) {
 		if (r != -ENOENT)
 			vm_log(ctx, VM_LOG_WARN, "WARNING: %s: ignoring a damaged PV label: %s", path, err);
@@ -307,7 +318,7 @@ static int scan_dev(vm_ctx *ctx, struct scan *s, const char *path, const char *w
 	for (uint32_t i = 0; i < d.nmda && !r; i++) {
 		d.mda[i].offset = d.pvh.mda[i].offset;
 		d.mda[i].size = d.pvh.mda[i].size;
-		r = scan_mda(ctx, s, fd, &d, &d.mda[i], want);
+		r = scan_mda(ctx, s, fd, &d, &d.mda[i], want, buf, headlen);
 		if (d.mda[i].state == MDA_BAD)
 			vm_log(ctx, VM_LOG_WARN, "WARNING: %s: metadata area at offset %" PRIu64 ": %s",
 			       path, d.mda[i].offset, d.mda[i].why);
@@ -408,7 +419,7 @@ int vm_pv_check(vm_ctx *ctx, const char *device, struct vm_pv_check *out)
 			struct vm_mda *m = &d.mda[i];
 			m->offset = out->mda_offset[i] = d.pvh.mda[i].offset;
 			m->size = out->mda_size[i] = d.pvh.mda[i].size;
-			r = scan_mda(ctx, s, fd, &d, m, NULL);
+			r = scan_mda(ctx, s, fd, &d, m, NULL, buf, sizeof(buf));
 			if (m->state == MDA_BAD)
 				snprintf(out->mda_problem[i], sizeof(out->mda_problem[i]), "%s", m->why);
 			else if (m->state == MDA_OK)

@@ -337,7 +337,7 @@ int vm_lv_snapshot_zero(vm_lv *snap)
 	void *z = calloc(1, len);
 	if (!z)
 		return -ENOMEM;
-	if (!(r = dev_open(ctx, d->path, O_WRONLY, &fd, &size, &rdev))) {
+	if (!(r = dev_open(ctx, d->path, O_RDWR, &fd, &size, &rdev))) {
 		if (!(r = dev_pwrite(ctx, fd, d->path, z, len, off)))
 			r = dev_sync(ctx, fd, d->path);
 		close(fd);

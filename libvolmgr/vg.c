@@ -620,24 +620,163 @@ static int commit_remove(vm_vg *vg)
 	return r;
 }
 
-/* The text's pieces into the ring at @at, in order, wrapping past the end to 512. */
-static int write_pieces(vm_ctx *ctx, struct vm_dev *d, const struct vm_mda *a, uint64_t at,
-			const struct vmt_buf *b)
+/*
+ * The text (@flat, @total bytes) into the ring at @at, wrapping past the end
+ * to 512: one write per contiguous stretch (two when it wraps). A stretch
+ * starts on a 512-byte boundary of the area, as the ring places texts, and
+ * what follows it up to the next boundary is free: @flat's zeros go there,
+ * so that a device of 512-byte blocks is written in whole blocks straight
+ * from @flat, without reading any first.
+ */
+static int write_text(vm_ctx *ctx, struct vm_dev *d, const struct vm_mda *a, uint64_t at,
+		      const char *flat, size_t total)
 {
-	int r = 0;
-	for (size_t i = 0; i < b->npieces && !r; i++) {
-		const char *p = vmt_piece_ptr(b, &b->pieces[i]);
-		size_t len = b->pieces[i].len;
-		while (len && !r) {
-			size_t n = at + len > a->size ? (size_t)(a->size - at) : len;
-			r = dev_pwrite(ctx, d->wfd, d->path, p, n, a->offset + at);
-			p += n;
-			len -= n;
-			at += n;
-			if (at == a->size)
-				at = VMF_MDA_HEADER_SIZE;
+	size_t pos = 0;
+	while (pos < total) {
+		size_t n = at + (total - pos) > a->size ? (size_t)(a->size - at) : total - pos, span = n;
+		if (!(a->offset % VMF_SECTOR) && !(at % VMF_SECTOR)) {
+			uint64_t end = (at + n + VMF_SECTOR - 1) / VMF_SECTOR * VMF_SECTOR;
+			span = (size_t)((end < a->size ? end : a->size) - at);
 		}
+		int r = dev_pwrite(ctx, d->wfd, d->path, flat + pos, span, a->offset + at);
+		if (r)
+			return r;
+		pos += n;
+		at += n;
+		if (at == a->size)
+			at = VMF_MDA_HEADER_SIZE;
 	}
+	return 0;
+}
+
+/*
+ * Steps 1 and 2 of a commit, on every device at once: the text into each of
+ * its areas, flush; a gate that opens when every device got that far, or
+ * failed; then the headers, flush. A device has a thread of its own, except
+ * the last (and any whose thread did not start), which this thread takes.
+ * Each job reports into a context of its own.
+ */
+struct gate {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t arrived, expected;
+	bool failed;
+};
+
+/* Wait until @expected have arrived (0: as set before); true when one of them failed. */
+static bool gate_pass(struct gate *g, bool failed, size_t expected)
+{
+	pthread_mutex_lock(&g->mu);
+	if (expected)
+		g->expected = expected;
+	g->failed |= failed;
+	if (++g->arrived >= g->expected)
+		pthread_cond_broadcast(&g->cv);
+	while (g->arrived < g->expected)
+		pthread_cond_wait(&g->cv, &g->mu);
+	failed = g->failed;
+	pthread_mutex_unlock(&g->mu);
+	return failed;
+}
+
+struct commit_job {
+	pthread_t thread;
+	bool started;
+	vm_ctx ctx;
+	vm_vg *vg;
+	struct vm_dev *d;
+	struct vmf_raw_locn *loc;        /* the device's areas' new locations */
+	const char *text;                /* the text, and zeros up to 512 bytes past its end */
+	uint64_t seqno;
+	struct gate *gate;
+	int r;
+};
+
+static int job_text(struct commit_job *j)
+{
+	struct vm_dev *d = j->d;
+	int r = 0;
+	for (uint32_t m = 0; m < d->nmda && !r; m++) {
+		struct vm_mda *a = &d->mda[m];
+		struct vmf_raw_locn cur = { 0 };
+		if (a->hdr_ok)
+			cur = a->hdr.slot[0];
+		if (vmf_ring_place(a->size, &cur, j->loc[m].size, &j->loc[m].offset)) {
+			cur.size = 0;
+			vmf_ring_place(a->size, &cur, j->loc[m].size, &j->loc[m].offset);
+		}
+		r = write_text(&j->ctx, d, a, j->loc[m].offset, j->text, j->loc[m].size);
+	}
+	return r ? r : dev_sync(&j->ctx, d->wfd, d->path);
+}
+
+static int job_headers(struct commit_job *j)
+{
+	struct vm_dev *d = j->d;
+	int r = 0;
+	for (uint32_t m = 0; m < d->nmda && !r; m++) {
+		struct vm_mda *a = &d->mda[m];
+		a->hdr = (struct vmf_mda_header){ .version = 1, .start = a->offset, .size = a->size };
+		a->hdr.slot[0] = j->loc[m];
+		a->hdr_ok = true;
+		a->state = MDA_OK;
+		a->seqno = j->seqno;
+		memcpy(a->vgid, j->vg->md->id, VMF_ID_LEN);
+		r = pv_write_mda_header(&j->ctx, d->wfd, d, m);
+	}
+	return r ? r : dev_sync(&j->ctx, d->wfd, d->path);
+}
+
+static void *job_thread(void *arg)
+{
+	struct commit_job *j = arg;
+	j->r = job_text(j);
+	if (!gate_pass(j->gate, j->r != 0, 0))
+		j->r = job_headers(j);
+	return NULL;
+}
+
+static int write_all(vm_vg *vg, struct vm_dev **devs, size_t n, struct vmf_raw_locn *loc,
+		     const char *text, size_t tlen, uint32_t crc, uint64_t seqno)
+{
+	struct commit_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	if (!jobs)
+		return -ENOMEM;
+	struct gate gate = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+			     .expected = n };
+	size_t k = 0, started = 0;
+	for (size_t i = 0; i < n; i++) {
+		jobs[i] = (struct commit_job){ .ctx = *vg->ctx, .vg = vg, .d = devs[i], .loc = loc + k,
+					       .text = text, .seqno = seqno, .gate = &gate };
+		for (uint32_t m = 0; m < devs[i]->nmda; m++)
+			loc[k + m] = (struct vmf_raw_locn){ 0, tlen, crc, 0 };
+		k += devs[i]->nmda;
+	}
+	pthread_attr_t attr;
+	bool attr_ok = n > 1 && !pthread_attr_init(&attr) && !pthread_attr_setstacksize(&attr, 256 << 10);
+	for (size_t i = 0; i + 1 < n; i++)
+		started += jobs[i].started = !pthread_create(&jobs[i].thread, attr_ok ? &attr : NULL,
+							     job_thread, &jobs[i]);
+	if (attr_ok)
+		pthread_attr_destroy(&attr);
+	bool failed = false;
+	for (size_t i = 0; i < n; i++)
+		if (!jobs[i].started && !failed)
+			failed = (jobs[i].r = job_text(&jobs[i])) != 0;
+	failed = gate_pass(&gate, failed, started + 1);
+	for (size_t i = 0; i < n && !failed; i++)
+		if (!jobs[i].started)
+			failed = (jobs[i].r = job_headers(&jobs[i])) != 0;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].started)
+			pthread_join(jobs[i].thread, NULL);
+	pthread_cond_destroy(&gate.cv);
+	pthread_mutex_destroy(&gate.mu);
+	int r = 0;
+	for (size_t i = 0; i < n && !r; i++)
+		if ((r = jobs[i].r))
+			snprintf(vg->ctx->err, sizeof(vg->ctx->err), "%s", jobs[i].ctx.err);
+	free(jobs);
 	return r;
 }
 
@@ -724,45 +863,30 @@ int vm_vg_commit(vm_vg *vg)
 	 */
 	if (!r && vg->ndropped)
 		r = write_orphans(vg, vg->dropped, vg->ndropped);
-	/* 1: the new text into free ring space of every area; durable. */
+	/*
+	 * 1: the new text into free ring space of every area; durable.
+	 * 2: each header points at the new text (one sector each); durable.
+	 * Every device goes through both at once, in a thread of its own, with
+	 * a barrier between: no header is written before every text is durable.
+	 */
 	struct vmf_raw_locn *loc = calloc(nmda ? nmda : 1, sizeof(*loc));
 	if (!r && !loc)
 		r = -ENOMEM;
-	size_t k = 0;
-	for (size_t i = 0; i < n && !r; i++) {
-		struct vm_dev *d = devs[i];
-		for (uint32_t m = 0; m < d->nmda && !r; m++, k++) {
-			struct vm_mda *a = &d->mda[m];
-			struct vmf_raw_locn cur = { 0 };
-			if (a->hdr_ok)
-				cur = a->hdr.slot[0];
-			loc[k] = (struct vmf_raw_locn){ 0, tlen, crc, 0 };
-			if (vmf_ring_place(a->size, &cur, tlen, &loc[k].offset)) {
-				cur.size = 0;
-				vmf_ring_place(a->size, &cur, tlen, &loc[k].offset);
-			}
-			r = write_pieces(ctx, d, a, loc[k].offset, &b);
+	/* the text in one piece, in whole blocks for direct I/O, zeros after it */
+	size_t flen = (tlen + 2 * VMF_SECTOR + 4095) / 4096 * 4096;
+	char *flat = r ? NULL : dev_buf_alloc(flen);
+	if (!r && !flat)
+		r = -ENOMEM;
+	if (!r) {
+		size_t at = 0;
+		for (size_t i = 0; i < b.npieces; i++) {
+			memcpy(flat + at, vmt_piece_ptr(&b, &b.pieces[i]), b.pieces[i].len);
+			at += b.pieces[i].len;
 		}
+		memset(flat + at, 0, flen - at);
+		r = write_all(vg, devs, n, loc, flat, tlen, crc, seqno);
 	}
-	if (!r)
-		r = sync_all(vg, devs, n);
-	/* 2: each header points at the new text (one sector each); durable. */
-	k = 0;
-	for (size_t i = 0; i < n && !r; i++) {
-		struct vm_dev *d = devs[i];
-		for (uint32_t m = 0; m < d->nmda && !r; m++, k++) {
-			struct vm_mda *a = &d->mda[m];
-			a->hdr = (struct vmf_mda_header){ .version = 1, .start = a->offset, .size = a->size };
-			a->hdr.slot[0] = loc[k];
-			a->hdr_ok = true;
-			a->state = MDA_OK;
-			a->seqno = seqno;
-			memcpy(a->vgid, md->id, VMF_ID_LEN);
-			r = pv_write_mda_header(ctx, d->wfd, d, m);
-		}
-	}
-	if (!r)
-		r = sync_all(vg, devs, n);
+	dev_buf_free(flat, flen);
 	/* 3: labels of PVs that joined say so; PVs that left become orphans. */
 	for (size_t i = 0; i < n && !r; i++) {
 		struct vm_dev *d = devs[i];

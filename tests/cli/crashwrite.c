@@ -11,7 +11,9 @@
  *   CRASH_BEFORE_WRITES=N  _exit(99) instead of performing the Nth write.
  *   CRASH_LOG=FILE         append one line per counted write:
  *                          "N DEVICE OFFSET LENGTH CALL" (N counts from 1).
- * With neither N set (or N = 0) the shim only counts and logs.
+ * With neither N set (or N = 0) the shim only counts and logs. Writes from
+ * several threads are numbered atomically: the thread whose write is the Nth
+ * ends the process, whatever the others were doing (as a crash would).
  *
  * Wrapped: write, writev, pwrite, pwrite64, pwritev, pwritev64, pwritev2.
  * Build: cc -shared -fPIC -O2 -o crashwrite.so crashwrite.c -ldl
@@ -54,7 +56,7 @@ static int is_blk(int fd)
 }
 
 /* Raw syscalls only below: the shim must not recurse into its own wrappers. */
-static void logw(int fd, long long off, size_t len, const char *call)
+static void logw(int fd, unsigned long nth, long long off, size_t len, const char *call)
 {
 	if (!logpath)
 		return;
@@ -62,7 +64,7 @@ static void logw(int fd, long long off, size_t len, const char *call)
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	ssize_t n = readlink(link, dev, sizeof(dev) - 1);
 	dev[n > 0 ? n : 1] = 0;
-	int l = snprintf(line, sizeof(line), "%lu %s %lld %zu %s\n", count, dev, off, len, call);
+	int l = snprintf(line, sizeof(line), "%lu %s %lld %zu %s\n", nth, dev, off, len, call);
 	int lf = (int)syscall(SYS_openat, AT_FDCWD, logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
 			      0600);
 	if (lf < 0)
@@ -72,25 +74,25 @@ static void logw(int fd, long long off, size_t len, const char *call)
 	syscall(SYS_close, lf);
 }
 
-/* Before a block-device write: count it; maybe crash instead of writing it. */
-static int pre(int fd, long long off, size_t len, const char *call)
+/* Before a block-device write: its number (0: not counted); maybe crash instead of writing it. */
+static unsigned long pre(int fd, long long off, size_t len, const char *call)
 {
 	init();
 	if (!is_blk(fd))
 		return 0;
-	count++;
+	unsigned long n = __atomic_add_fetch(&count, 1, __ATOMIC_SEQ_CST);
 	if (off < 0)
 		off = lseek(fd, 0, SEEK_CUR);
-	logw(fd, off, len, call);
-	if (before_n > 0 && (long)count == before_n)
+	logw(fd, n, off, len, call);
+	if (before_n > 0 && (long)n == before_n)
 		_exit(99);
-	return 1;
+	return n;
 }
 
 /* After it: crash right after the Nth write reached the device. */
-static void post(int counted)
+static void post(unsigned long n)
 {
-	if (counted && after_n > 0 && (long)count == after_n)
+	if (n && after_n > 0 && (long)n == after_n)
 		_exit(99);
 }
 
@@ -111,7 +113,7 @@ static size_t iovlen(const struct iovec *iov, int n)
 ssize_t write(int fd, const void *buf, size_t len)
 {
 	REAL(write);
-	int c = pre(fd, -1, len, "write");
+	unsigned long c = pre(fd, -1, len, "write");
 	ssize_t r = real_write(fd, buf, len);
 	post(c);
 	return r;
@@ -120,7 +122,7 @@ ssize_t write(int fd, const void *buf, size_t len)
 ssize_t writev(int fd, const struct iovec *iov, int n)
 {
 	REAL(writev);
-	int c = pre(fd, -1, iovlen(iov, n), "writev");
+	unsigned long c = pre(fd, -1, iovlen(iov, n), "writev");
 	ssize_t r = real_writev(fd, iov, n);
 	post(c);
 	return r;
@@ -129,7 +131,7 @@ ssize_t writev(int fd, const struct iovec *iov, int n)
 ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 {
 	REAL(pwrite);
-	int c = pre(fd, off, len, "pwrite");
+	unsigned long c = pre(fd, off, len, "pwrite");
 	ssize_t r = real_pwrite(fd, buf, len, off);
 	post(c);
 	return r;
@@ -138,7 +140,7 @@ ssize_t pwrite(int fd, const void *buf, size_t len, off_t off)
 ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
 {
 	REAL(pwrite64);
-	int c = pre(fd, off, len, "pwrite64");
+	unsigned long c = pre(fd, off, len, "pwrite64");
 	ssize_t r = real_pwrite64(fd, buf, len, off);
 	post(c);
 	return r;
@@ -147,7 +149,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
 ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off)
 {
 	REAL(pwritev);
-	int c = pre(fd, off, iovlen(iov, n), "pwritev");
+	unsigned long c = pre(fd, off, iovlen(iov, n), "pwritev");
 	ssize_t r = real_pwritev(fd, iov, n, off);
 	post(c);
 	return r;
@@ -156,7 +158,7 @@ ssize_t pwritev(int fd, const struct iovec *iov, int n, off_t off)
 ssize_t pwritev64(int fd, const struct iovec *iov, int n, off64_t off)
 {
 	REAL(pwritev64);
-	int c = pre(fd, off, iovlen(iov, n), "pwritev64");
+	unsigned long c = pre(fd, off, iovlen(iov, n), "pwritev64");
 	ssize_t r = real_pwritev64(fd, iov, n, off);
 	post(c);
 	return r;
@@ -165,7 +167,7 @@ ssize_t pwritev64(int fd, const struct iovec *iov, int n, off64_t off)
 ssize_t pwritev2(int fd, const struct iovec *iov, int n, off_t off, int flags)
 {
 	REAL(pwritev2);
-	int c = pre(fd, off, iovlen(iov, n), "pwritev2");
+	unsigned long c = pre(fd, off, iovlen(iov, n), "pwritev2");
 	ssize_t r = real_pwritev2(fd, iov, n, off, flags);
 	post(c);
 	return r;
