@@ -178,7 +178,19 @@ struct qmp {
 	int fd;
 	char buf[65536];
 	size_t have;
+	const char *gone_id;             /* DEVICE_DELETED of this device id ... */
+	bool gone;                       /* ... was seen, even among a command's answer */
 };
+
+/* Notes a DEVICE_DELETED event of the device watched for. */
+static void qmp_event(struct qmp *q, const char *line)
+{
+	char pat[80];
+	if (q->gone_id && strstr(line, "\"DEVICE_DELETED\"")) {
+		snprintf(pat, sizeof(pat), "\"device\": \"%s\"", q->gone_id);
+		q->gone |= strstr(line, pat) != NULL;
+	}
+}
 
 /* One line of the QMP stream (events included), within @ms. */
 static int qmp_line(vm_ctx *ctx, struct qmp *q, char *line, size_t len, int ms)
@@ -235,8 +247,10 @@ static int qmp_exec(vm_ctx *ctx, struct qmp *q, const char *cmd, char *reply, si
 		int r = qmp_line(ctx, q, line, sizeof(line), 30000);
 		if (r)
 			return r;
-		if (strstr(line, "\"event\""))
+		if (strstr(line, "\"event\"")) {
+			qmp_event(q, line);
 			continue;
+		}
 		if (strstr(line, "\"error\"")) {
 			char desc[512];
 			json_str(line, "desc", desc, sizeof(desc));
@@ -255,6 +269,8 @@ static int qmp_open(vm_ctx *ctx, const char *path, struct qmp *q)
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	char line[4096];
 	q->have = 0;
+	q->gone_id = NULL;
+	q->gone = false;
 	if (strlen(path) >= sizeof(a.sun_path))
 		return vm_err(ctx, -ENAMETOOLONG, "QMP socket path too long: %s", path);
 	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
@@ -316,11 +332,13 @@ int vm_lv_qmp_detach(vm_lv *lv, const char *socket_path, int timeout_ms)
 	if ((r = disk_get(lv, NULL, &d)) || (r = qmp_open(ctx, socket_path, &q)))
 		return r;
 	snprintf(cmd, sizeof(cmd), "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"%s\"}}", d.id);
+	q.gone_id = d.id;
 	if (!(r = qmp_exec(ctx, &q, cmd, NULL, 0))) {
-		/* the guest must let go of the device first: DEVICE_DELETED says it did */
+		/* the guest must let go of the device first: DEVICE_DELETED says it did (at
+		 * once, before device_del's answer, for a bus that needs no guest, as SCSI) */
 		struct timespec t0, t;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		for (;;) {
+		while (!q.gone) {
 			clock_gettime(CLOCK_MONOTONIC, &t);
 			int left = timeout_ms - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
 			if (left <= 0) {
@@ -330,8 +348,7 @@ int vm_lv_qmp_detach(vm_lv *lv, const char *socket_path, int timeout_ms)
 			}
 			if ((r = qmp_line(ctx, &q, line, sizeof(line), left)))
 				break;
-			if (strstr(line, "DEVICE_DELETED") && strstr(line, d.id))
-				break;
+			qmp_event(&q, line);
 		}
 	}
 	if (!r) {

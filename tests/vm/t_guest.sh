@@ -6,6 +6,9 @@
 #     O_DIRECT and native AIO, device_add virtio-blk-pci with the LV's serial); after
 #     lvextend --qmp, qemu's block layer has the new size; qemu-io reads, through
 #     the same options, the data written through /dev/VG/LV;
+#  1b. a paused qemu with a virtio-scsi controller: lvattach --qmp --bus scsi adds the
+#     LV as a scsi-hd (qemu holds it open), lvdetach --qmp takes it away again
+#     (device_del, DEVICE_DELETED, blockdev-del: the LV is no longer open);
 #  2. with vm.nested=1 on the kernel command line (make check-slow): a nested guest
 #     boots with the LV as its virtio disk, reads the data written by the host, and
 #     after lvextend --qmp sees the new size in /sys/block/vda/size without a reboot
@@ -43,6 +46,30 @@ is "qemu's size of it after lvextend --qmp: 24 MiB" "$(echo "$blk" | jnum virtua
 out=$(volmgr lvattach --qmp "$QMP_SOCK" gv/vm-101-disk-0 2>&1); rc=$?
 check "attaching it twice is refused by qemu, with its reason ($out)" [ "$rc" -ne 0 ]
 if qmp_stop; then pass "qemu ends on quit"; else failed "qemu ends on quit"; fi
+
+# --- 1b. SCSI, a bus whose unplug needs no guest: lvattach and lvdetach -----------------
+# (virtio-blk-pci's unplug waits for the guest's ACPI eject: a paused qemu never gives it)
+if qmp_start /tmp/q2.qmp -device virtio-scsi-pci,id=scsi0; then pass "a paused qemu with a virtio-scsi controller"
+else failed "a paused qemu with a virtio-scsi controller"; fi
+lv_open() { volmgr lvs --noheadings -o lv_attr gv/vm-101-disk-0 | tr -d ' ' | cut -c6; }
+is "before: the LV is not open" "$(lv_open)" -
+ok "lvattach --qmp --bus scsi --target sdb" volmgr lvattach --qmp "$QMP_SOCK" --bus scsi --target sdb gv/vm-101-disk-0
+dev=$(qmp "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"/machine/peripheral/$NODE-dev\", \"property\": \"type\"}}")
+check "qemu has a scsi-hd device $NODE-dev" sh -c "echo '$dev' | grep -q '\"scsi-hd\"'"
+is "qemu holds the LV open (lv_attr)" "$(lv_open)" o
+out=$(volmgr lvdetach --qmp "$QMP_SOCK" gv/vm-101-disk-0 2>&1); rc=$?
+check "lvdetach --qmp: device_del, DEVICE_DELETED, blockdev-del ($out)" [ "$rc" -eq 0 ]
+blk=$(qmp '{"execute": "query-named-block-nodes"}')
+check "qemu has no node $NODE any more" sh -c "echo '$blk' | grep -q '\"return\"' && ! echo '$blk' | grep -q '$NODE'"
+out=$(qmp "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"/machine/peripheral/$NODE-dev\", \"property\": \"type\"}}" 2>&1)
+is "nor the device (qom-get: $out)" "$(echo "$out" | grep -c 'not found')" 1
+is "qemu let go of the LV (lv_attr)" "$(lv_open)" -
+out=$(volmgr lvdetach --qmp "$QMP_SOCK" gv/vm-101-disk-0 2>&1); rc=$?
+check "detaching it again fails, with qemu's reason ($out)" sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q 'QMP: '"
+ok "lvattach --qmp again (a detached LV can be attached again)" \
+	volmgr lvattach --qmp "$QMP_SOCK" --bus scsi --target sdb gv/vm-101-disk-0
+if qmp_stop; then pass "qemu ends on quit"; else failed "qemu ends on quit"; fi
+is "with qemu gone, the LV is not open" "$(lv_open)" -
 
 # qemu-io, with the options of the disk (cache none, aio native), and the host agree
 head -c $MiB /dev/zero | tr '\0' 'Z' > /tmp/zz
