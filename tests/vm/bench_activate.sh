@@ -132,6 +132,18 @@ for k in 1 2 3; do
 	echo "dmsetup remove $k $(awk -v a="$s" -v b="$e" 'BEGIN { printf "%.6f", b - a }') $(active)" >>$R/times.txt
 	[ "$(active)" = 0 ] || { failed "dmsetup remove: $(active) left"; volmgr vgchange -q -an "$VG" >/dev/null 2>&1; }
 done
+# The kernel alone: bench/dmfloor (raw DM ioctls), when bench/vm-activate put it here.
+if [ -x /opt/dmfloor/dmfloor ]; then
+	mm=$(stat -L -c '%t %T' "$D1")
+	dev="$((0x${mm% *})):$((0x${mm#* }))"
+	for k in 1 2 3; do
+		if out=$(/opt/dmfloor/dmfloor "$N" "$dev" 2>&1); then
+			echo "$out" | while read -r op t; do echo "raw $op $k $t $(active)" >>$R/times.txt; done
+		else
+			failed "dmfloor $N $dev: $out"
+		fi
+	done
+fi
 
 if [ "$PROFILE" = 1 ]; then
 	if [ -x /opt/st/strace ]; then
