@@ -115,6 +115,7 @@ check-vm: all
 	else tests/vm/check; fi
 
 # The nested guest of t_guest.sh (a qemu boot inside the test VM, about 2 minutes).
+# The guest test alone, with its nested guest (make check runs it among the others).
 check-slow: all
 	$(Q)VOLMGR_VM_APPEND=vm.nested=1 tests/vm/run --qemu --disks 2 --timeout 600 tests/vm/t_guest.sh
 

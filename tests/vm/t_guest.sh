@@ -9,7 +9,7 @@
 #  1b. a paused qemu with a virtio-scsi controller: lvattach --qmp --bus scsi adds the
 #     LV as a scsi-hd (qemu holds it open), lvdetach --qmp takes it away again
 #     (device_del, DEVICE_DELETED, blockdev-del: the LV is no longer open);
-#  2. with vm.nested=1 on the kernel command line (make check-slow): a nested guest
+#  2. with vm.nested=1 on the kernel command line (tests/vm/check, make check-slow): a nested guest
 #     boots with the LV as its virtio disk, reads the data written by the host, and
 #     after lvextend --qmp sees the new size in /sys/block/vda/size without a reboot
 #     and reads the data the host writes into the new part.
