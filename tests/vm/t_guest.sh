@@ -66,8 +66,11 @@ is "nor the device (qom-get: $out)" "$(echo "$out" | grep -c 'not found')" 1
 is "qemu let go of the LV (lv_attr)" "$(lv_open)" -
 out=$(volmgr lvdetach --qmp "$QMP_SOCK" gv/vm-101-disk-0 2>&1); rc=$?
 check "detaching it again fails, with qemu's reason ($out)" sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q 'QMP: '"
-ok "lvattach --qmp again (a detached LV can be attached again)" \
+ok "lvchange -an of the detached LV" volmgr lvchange -q -an gv/vm-101-disk-0
+is "it is inactive (lv_attr)" "$(volmgr lvs --noheadings -o lv_attr gv/vm-101-disk-0 | tr -d ' ' | cut -c5)" -
+ok "lvattach --qmp of the inactive LV (lvattach activates it first)" \
 	volmgr lvattach --qmp "$QMP_SOCK" --bus scsi --target sdb gv/vm-101-disk-0
+is "it is active and open (lv_attr)" "$(volmgr lvs --noheadings -o lv_attr gv/vm-101-disk-0 | tr -d ' ' | cut -c5-6)" ao
 if qmp_stop; then pass "qemu ends on quit"; else failed "qemu ends on quit"; fi
 is "with qemu gone, the LV is not open" "$(lv_open)" -
 
