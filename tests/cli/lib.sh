@@ -24,13 +24,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# setup_loops N [SIZE_MB]: D1..DN are fresh loop devices over sparse files.
+# setup_loops N [SIZE_MB]: D1..DN are fresh loop devices over sparse files
+# ($LOOP_SECTOR: their logical block size, default 512).
 setup_loops() {
 	local n=$1 size=${2:-256} i filter=""
 	for ((i = 1; i <= n; i++)); do
 		truncate -s "${size}M" "$TESTDIR/disk$i.img"
 		local l
-		l=$(losetup -f --show "$TESTDIR/disk$i.img") || { echo "losetup failed"; exit 1; }
+		l=$(losetup -f --show ${LOOP_SECTOR:+--sector-size "$LOOP_SECTOR"} "$TESTDIR/disk$i.img") ||
+			{ echo "losetup failed"; exit 1; }
 		LOOPS+=("$l")
 		eval "D$i=$l"
 		filter="$filter\"a|^$l\$|\", "
