@@ -49,6 +49,16 @@ activation { udev_sync = 0 udev_rules = 0 monitoring = 0 }
 CONF
 }
 
+# crash_shim: SHIM = tests/cli/crashwrite.c built into the test folder, for
+# LD_PRELOAD. A sanitizer build wants its runtime first among preloads; the
+# shim only forwards calls, so it may come first.
+crash_shim() {
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+	SHIM=$TESTDIR/crashwrite.so
+	cc -shared -fPIC -O2 -o "$SHIM" "$TOP/tests/cli/crashwrite.c" -ldl ||
+		{ echo "cannot build crashwrite.so"; exit 1; }
+}
+
 pass() { PASS=$((PASS + 1)); echo "ok - $TNAME: $1"; }
 failed() { FAIL=$((FAIL + 1)); echo "not ok - $TNAME: $1"; }
 

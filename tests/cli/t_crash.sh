@@ -15,11 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 
 setup_loops 3 64
-# A sanitizer build wants its runtime first among preloads; the shim only
-# forwards calls, so let it come first.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-SHIM=$TESTDIR/crashwrite.so
-cc -shared -fPIC -O2 -o "$SHIM" "$TOP/tests/cli/crashwrite.c" -ldl || { echo "cannot build crashwrite.so"; exit 1; }
+crash_shim
 HEAD_MB=16          # every metadata write falls in the first 8 MiB (pe_start)
 
 # ------------------------------------------------------------ device snapshots

@@ -74,8 +74,7 @@ same_lvs "a wrapped ring" vw
 # The new text's first block may hold the end of the current copy: it is read,
 # and written back with those bytes unchanged. Stopped right after the texts
 # (writes 1 and 2, one per PV), before any header: both tools read the old VG.
-SHIM=$TESTDIR/crashwrite.so
-cc -shared -fPIC -O2 -o "$SHIM" "$(dirname "$0")/crashwrite.c" -ldl || { echo "cannot build crashwrite.so"; exit 1; }
+crash_shim
 before=$(lvs -o "$LVF" v4 2>/dev/null)
 for k in 1 2; do
 	CRASH_AFTER_WRITES=$k LD_PRELOAD=$SHIM "$V" lvcreate -l 1 -n crashed v4 >/dev/null 2>&1
