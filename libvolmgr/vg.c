@@ -624,19 +624,29 @@ static int commit_remove(vm_vg *vg)
  * The text (@flat, @total bytes) into the ring at @at, wrapping past the end
  * to 512: one write per contiguous stretch (two when it wraps). A stretch
  * starts on a 512-byte boundary of the area, as the ring places texts, and
- * what follows it up to the next boundary is free: @flat's zeros go there,
- * so that a device of 512-byte blocks is written in whole blocks straight
- * from @flat, without reading any first.
+ * what follows it up to the next boundary is free unless the current copy
+ * @cur starts there: @flat's zeros go there, so that a device of 512-byte
+ * blocks is written in whole blocks straight from @flat, without reading
+ * any first.
  */
 static int write_text(vm_ctx *ctx, struct vm_dev *d, const struct vm_mda *a, uint64_t at,
-		      const char *flat, size_t total)
+		      const char *flat, size_t total, const struct vmf_raw_locn *cur)
 {
+	/* the current copy, which the zeros must not reach (one lvm2 did not align may
+	 * start right after the new text) */
+	struct vmf_area keep[2];
+	int nkeep = cur->size ? vmf_ring_pieces(a->size, cur->offset, cur->size, keep) : 0;
 	size_t pos = 0;
 	while (pos < total) {
 		size_t n = at + (total - pos) > a->size ? (size_t)(a->size - at) : total - pos, span = n;
 		if (!(a->offset % VMF_SECTOR) && !(at % VMF_SECTOR)) {
 			uint64_t end = (at + n + VMF_SECTOR - 1) / VMF_SECTOR * VMF_SECTOR;
-			span = (size_t)((end < a->size ? end : a->size) - at);
+			if (end > a->size)
+				end = a->size;
+			for (int k = 0; k < nkeep; k++)
+				if (keep[k].offset >= at + n && keep[k].offset < end)
+					end = keep[k].offset;
+			span = (size_t)(end - at);
 		}
 		int r = dev_pwrite(ctx, d->wfd, d->path, flat + pos, span, a->offset + at);
 		if (r)
@@ -705,7 +715,7 @@ static int job_text(struct commit_job *j)
 			cur.size = 0;
 			vmf_ring_place(a->size, &cur, j->loc[m].size, &j->loc[m].offset);
 		}
-		r = write_text(&j->ctx, d, a, j->loc[m].offset, j->text, j->loc[m].size);
+		r = write_text(&j->ctx, d, a, j->loc[m].offset, j->text, j->loc[m].size, &cur);
 	}
 	return r ? r : dev_sync(&j->ctx, d->wfd, d->path);
 }
