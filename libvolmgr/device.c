@@ -6,8 +6,8 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <pthread.h>
 #include <linux/fs.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,8 +122,9 @@ void dev_buf_free(void *p, size_t len)
 
 /*
  * A buffer for [off, off + len) whose address, start and length suit the
- * descriptor: whole blocks for direct I/O, and a byte to spare after them. @want_edges: a write will follow,
- * so the partial blocks at either end are read in first.
+ * descriptor: whole blocks for direct I/O, and a byte to spare after them.
+ * @want_edges: a write will follow, so the partial blocks at either end are
+ * read in first.
  */
 int dev_span_begin(vm_ctx *ctx, int fd, const char *path, uint64_t off, size_t len, bool want_edges,
 		   struct dev_span *s)

@@ -46,7 +46,7 @@ struct vm_dev {
 	int wfd;                          /* open for writing during a commit, else -1 */
 };
 
-/* A metadata text as read from a ring: mapped from the page cache, or copied. */
+/* A metadata text as read from a ring, in a buffer of its own. */
 struct text {
 	char *p;
 	uint64_t len;

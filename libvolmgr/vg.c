@@ -827,7 +827,7 @@ int vm_vg_commit(vm_vg *vg)
 	char desc[600];
 	md->description = backup_description(ctx, desc, sizeof(desc));
 
-	/* unchanged LVs stay in the old text (mapped): pieces, not a copy */
+	/* unchanged LVs come from the old text as it lies: pieces, not formatted again */
 	struct vmt_buf b = { .use_pieces = 1 };
 	vmf_vg_export(md, &b, false);
 	md->description = NULL;
