@@ -378,6 +378,19 @@ int vm_lv_qmp_resize(vm_lv *lv, const char *socket_path)
 
 /* ---------------------------------------------------------------- libvirt */
 
+/* virsh -q CMD DOMAIN ARG, with --live and --config as @flags ask */
+static int virsh(vm_ctx *ctx, const char *cmd, const char *domain, const char *arg, unsigned flags)
+{
+	char *argv[8] = { "virsh", "-q", (char *)cmd, (char *)domain, (char *)arg };
+	int k = 5;
+	if (flags & VM_ATTACH_LIVE)
+		argv[k++] = "--live";
+	if (flags & VM_ATTACH_CONFIG)
+		argv[k++] = "--config";
+	argv[k] = NULL;
+	return run_tool(ctx, argv);
+}
+
 int vm_lv_libvirt_attach(vm_lv *lv, const char *domain, const struct vm_disk_params *p, unsigned flags)
 {
 	vm_ctx *ctx = lv->vg->ctx;
@@ -396,15 +409,8 @@ int vm_lv_libvirt_attach(vm_lv *lv, const char *domain, const struct vm_disk_par
 	r = write(fd, xml, n) == (ssize_t)n ? 0 : vm_err(ctx, -EIO, "cannot write %s", path);
 	close(fd);
 	free(xml);
-	char *argv[8] = { "virsh", "-q", "attach-device", (char *)domain, path };
-	int k = 5;
-	if (flags & VM_ATTACH_LIVE)
-		argv[k++] = "--live";
-	if (flags & VM_ATTACH_CONFIG)
-		argv[k++] = "--config";
-	argv[k] = NULL;
 	if (!r)
-		r = run_tool(ctx, argv);
+		r = virsh(ctx, "attach-device", domain, path, flags);
 	unlink(path);
 	return r;
 }
@@ -417,14 +423,7 @@ int vm_lv_libvirt_detach(vm_lv *lv, const char *domain, const char *target, unsi
 	int r = disk_get(lv, &p, &d);
 	if (r)
 		return r;
-	char *argv[8] = { "virsh", "-q", "detach-disk", (char *)domain, d.target };
-	int k = 5;
-	if (flags & VM_ATTACH_LIVE)
-		argv[k++] = "--live";
-	if (flags & VM_ATTACH_CONFIG)
-		argv[k++] = "--config";
-	argv[k] = NULL;
-	return run_tool(ctx, argv);
+	return virsh(ctx, "detach-disk", domain, d.target, flags);
 }
 
 int vm_lv_libvirt_resize(vm_lv *lv, const char *domain)
