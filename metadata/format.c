@@ -7,7 +7,9 @@
  */
 #include "format.h"
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+#elif defined(__x86_64__)
 #include <cpuid.h>
 #endif
 
@@ -98,24 +100,40 @@ typedef unsigned long long ull;   /* for printing u64 with %llu */
 
 /*
  * Slicing-by-8: metadata texts run to megabytes and every read checksums
- * each copy. The tables are built once; pthread_once makes the first use
- * from several threads safe.
+ * each copy. Where the CPU multiplies without carries (below), that does the
+ * bulk and only the first table is needed, for the tail. The tables are built
+ * once; pthread_once makes the first use from several threads safe.
  */
 static uint32_t crc_tab[8][256];
 static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 #if defined(__x86_64__)
 static bool have_clmul;
+
+/*
+ * PCLMULQDQ and SSE4.1, as the C library found them when it started: in a
+ * virtual machine each CPUID instruction is a trip to the host (7.5 us here),
+ * so none is run again where glibc (2.33 on) shares what it saw.
+ */
+static bool cpu_has_clmul(void)
+{
+	if (getenv("VOLMGR_NO_CLMUL"))
+		return false;
+#if __has_include(<sys/platform/x86.h>)
+	return CPU_FEATURE_ACTIVE(PCLMULQDQ) && CPU_FEATURE_ACTIVE(SSE4_1);
+#else
+	unsigned eax, ebx, ecx, edx;
+	return __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 1)) && (ecx & (1u << 19));
+#endif
+}
 #endif
 
 static void crc_init(void)
 {
+	unsigned tables = 8;
 #if defined(__x86_64__)
-	/* one CPUID (leaf 1: ECX bit 1 PCLMULQDQ, bit 19 SSE4.1), not libgcc's full
-	 * CPU model probe: in a virtual machine every CPUID is a trip to the host */
-	unsigned eax, ebx, ecx, edx;
-	have_clmul = __get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & (1u << 1)) && (ecx & (1u << 19)) &&
-		     !getenv("VOLMGR_NO_CLMUL");
+	if ((have_clmul = cpu_has_clmul()))
+		tables = 1;
 #endif
 	for (uint32_t i = 0; i < 256; i++) {
 		uint32_t c = i;
@@ -125,7 +143,7 @@ static void crc_init(void)
 		crc_tab[0][i] = c;
 	}
 	for (unsigned i = 0; i < 256; i++)
-		for (unsigned t = 1; t < 8; t++)
+		for (unsigned t = 1; t < tables; t++)
 			crc_tab[t][i] = (crc_tab[t - 1][i] >> 8) ^
 					crc_tab[0][crc_tab[t - 1][i] & 0xff];
 }
@@ -184,10 +202,15 @@ uint32_t vmf_crc(uint32_t initial, const void *buf, size_t len)
 
 	pthread_once(&crc_once, crc_init);
 #if defined(__x86_64__)
-	if (have_clmul && len >= 64) {
-		crc = crc_clmul(crc, p, len & ~(size_t)15);
-		p += len & ~(size_t)15;
-		len &= 15;
+	if (have_clmul) {               /* only crc_tab[0] was built */
+		if (len >= 64) {
+			crc = crc_clmul(crc, p, len & ~(size_t)15);
+			p += len & ~(size_t)15;
+			len &= 15;
+		}
+		for (; len; len--)
+			crc = (crc >> 8) ^ crc_tab[0][(crc ^ *p++) & 0xff];
+		return crc;
 	}
 #endif
 	for (; len >= 8; p += 8, len -= 8) {
