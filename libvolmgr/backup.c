@@ -310,6 +310,13 @@ int vm_vg_check(vm_ctx *ctx, const char *name, bool repair)
 			problems++;
 		}
 	}
+	/* PVs the VG let go while they were missing still hold its old copy */
+	int outdated = vg_outdated(vg, repair);
+	if (outdated < 0) {
+		vm_vg_free(vg);
+		return outdated;
+	}
+	problems += outdated;
 	if (repair && problems) {
 		r = vm_vg_commit(vg);
 		if (!r)

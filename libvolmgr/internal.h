@@ -174,6 +174,8 @@ void scan_put(struct scan *s);
 struct vm_dev *scan_find_dev(struct scan *s, const char *path);
 struct vm_dev *scan_find_pv(struct scan *s, const char id[VMF_ID_LEN]);
 const char *scan_dev_vg(struct scan *s, const struct vm_dev *d);
+const struct vmf_vg *scan_dev_outdated(struct scan *s, const struct vm_dev *d);
+void scan_warn_outdated(vm_ctx *ctx, const struct vm_dev *d, const struct vmf_vg *md);
 
 /* lock.c */
 int lock_take(vm_ctx *ctx, const char *name, bool exclusive, int *fd);
@@ -199,6 +201,9 @@ int run_tool(vm_ctx *ctx, char *const argv[]);
 
 /* lv.c */
 void lv_remove_snapshot_md(vm_lv *cow);
+int vg_writable(vm_vg *vg);
+int vg_outdated(vm_vg *vg, bool release);
+int lv_remove_on_missing(vm_vg *vg, const bool *gone, bool force, size_t *removed);
 
 /* alloc.c */
 int alloc_extend(vm_vg *vg, struct vmf_lv *lv, uint64_t extents, uint32_t stripes,

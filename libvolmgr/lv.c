@@ -10,13 +10,6 @@
 
 #include "internal.h"
 
-static int writable(vm_vg *vg)
-{
-	if (vg->mode != VM_VG_WRITE)
-		return vm_err(vg->ctx, -EPERM, "volume group %s is open read-only", vg->md->name);
-	return 0;
-}
-
 static int known(vm_lv *lv, const char *what)
 {
 	if (lv->md->unknown)
@@ -201,7 +194,7 @@ int vm_lv_create(vm_vg *vg, const struct vm_lv_params *p, vm_lv **out)
 	struct vmf_vg *md = vg->md;
 	char err[VMF_ERRLEN], name[VMF_NAME_MAX + 1];
 	int r;
-	if ((r = writable(vg)))
+	if ((r = vg_writable(vg)))
 		return r;
 	if (p->name) {
 		if (vmf_lv_name_check(p->name, err))
@@ -272,7 +265,7 @@ int vm_lv_resize(vm_lv *lv, uint64_t extents, enum vm_alloc alloc, const char *c
 	vm_ctx *ctx = vg->ctx;
 	struct vmf_lv *m = lv->md;
 	int r;
-	if ((r = writable(vg)) || (r = known(lv, "resized")))
+	if ((r = vg_writable(vg)) || (r = known(lv, "resized")))
 		return r;
 	uint64_t cur = vmf_lv_extents(m);
 	if (extents != cur && (r = snap_resize_check(lv, extents > cur)))
@@ -368,13 +361,13 @@ int vm_lv_remove(vm_lv *lv)
 	struct vmf_lv *sn = vg_has_snapshots(lv->vg) ? snap_of_cow(lv->vg->md, lv->md) : NULL;
 	if (sn) {
 		/* a snapshot: its snapshotN goes, and with it the COW it alone uses */
-		if ((r = writable(lv->vg)) || (r = act_before_remove(lv)))
+		if ((r = vg_writable(lv->vg)) || (r = act_before_remove(lv)))
 			return r;
 		remove_md(lv->vg->md, sn, 0);
 		vg_changed(lv->vg);
 		return 0;
 	}
-	if ((r = writable(lv->vg)) || (r = in_use(lv, "removed")) || (r = act_before_remove(lv)))
+	if ((r = vg_writable(lv->vg)) || (r = in_use(lv, "removed")) || (r = act_before_remove(lv)))
 		return r;
 	remove_md(lv->vg->md, lv->md, 0);
 	vg_changed(lv->vg);
@@ -385,7 +378,7 @@ int vm_vg_remove_lvs(vm_vg *vg)
 {
 	struct vmf_vg *md = vg->md;
 	int r;
-	if ((r = writable(vg)) || (r = vm_vg_deactivate(vg)))
+	if ((r = vg_writable(vg)) || (r = vm_vg_deactivate(vg)))
 		return r;
 	/* each pass removes what nothing uses any more; a cycle would stop it */
 	for (bool progress = true; progress && md->nlv;) {
@@ -404,12 +397,113 @@ int vm_vg_remove_lvs(vm_vg *vg)
 	return 0;
 }
 
+static bool in_set(struct vmf_lv *const *set, size_t n, const struct vmf_lv *lv)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == lv)
+			return true;
+	return false;
+}
+
+/*
+ * The LVs that a PV marked in @gone takes with it: those with an extent on
+ * one, and what stands on those (a segment of another type that names one;
+ * a snapshot of one, with its COW). Returns how many, in *out (malloc'd).
+ */
+static size_t lvs_on_missing(const struct vmf_vg *md, const bool *gone, struct vmf_lv ***out)
+{
+	struct vmf_lv **set = calloc(md->nlv ? md->nlv : 1, sizeof(*set));
+	size_t n = 0;
+	*out = set;
+	if (!set)
+		return 0;
+	for (uint32_t l = 0; l < md->nlv; l++) {
+		const struct vmf_lv *lv = md->lvs[l];
+		bool hit = false;
+		for (uint32_t s = 0; s < lv->nseg && !hit; s++)
+			for (uint32_t k = 0; k < lv->segs[s].stripe_count && !hit; k++)
+				hit = gone[lv->segs[s].stripes[k].pv];
+		if (hit)
+			set[n++] = md->lvs[l];
+	}
+	for (size_t grown = n; grown;) {
+		grown = 0;
+		for (uint32_t l = 0; l < md->nlv; l++) {
+			struct vmf_lv *o = md->lvs[l];
+			bool hit = false;
+			for (size_t i = 0; o->unknown && i < n && !hit && !in_set(set, n, o); i++)
+				for (uint32_t s = 0; s < o->nseg && !hit; s++)
+					hit = seg_names(&o->segs[s], set[i]->name);
+			if (hit) {
+				set[n++] = o;
+				grown++;
+			}
+			struct vmf_lv *cow = in_set(set, n, o) && snap_seg(o) ? snap_cow_md(md, o) : NULL;
+			if (cow && !in_set(set, n, cow)) {
+				set[n++] = cow;
+				grown++;
+			}
+		}
+	}
+	return n;
+}
+
+int lv_remove_on_missing(vm_vg *vg, const bool *gone, bool force, size_t *removed)
+{
+	struct vmf_vg *md = vg->md;
+	struct vmf_lv **set;
+	size_t n = lvs_on_missing(md, gone, &set);
+	int r = set ? 0 : -ENOMEM;
+	size_t nvis = 0;
+	for (size_t i = 0; i < n; i++)
+		nvis += vmf_strlist_has(&set[i]->status, "VISIBLE");
+	*removed = 0;
+	if (!r && n && !force) {
+		uint32_t pv = 0;
+		for (uint32_t s = 0; s < set[0]->nseg; s++)
+			for (uint32_t k = 0; k < set[0]->segs[s].stripe_count; k++)
+				if (gone[set[0]->segs[s].stripes[k].pv])
+					pv = set[0]->segs[s].stripes[k].pv;
+		char id[39];
+		vmf_id_format(md->pvs[pv].id, id);
+		r = vm_err(vg->ctx, -EBUSY, "volume group %s: %zu logical volume(s) use missing physical volumes "
+			   "(%s/%s is on %s); --force removes them", md->name, nvis, md->name, set[0]->name, id);
+	}
+	/* every one that has a device goes down before the model changes */
+	for (size_t i = 0; i < n && !r; i++)
+		if (vmf_strlist_has(&set[i]->status, "VISIBLE")) {
+			vm_lv *lv = vg_lv_handle(vg, set[i]);
+			r = lv ? vm_lv_deactivate(lv) : -ENOMEM;
+		}
+	/* users before what they use: each pass takes what nothing names any more */
+	for (bool progress = true; !r && progress;) {
+		progress = false;
+		for (uint32_t l = md->nlv; l-- > 0;) {
+			struct vmf_lv *lv = l < md->nlv ? md->lvs[l] : NULL;
+			if (!lv || !in_set(set, n, lv) || lv_user_md(md, lv))
+				continue;
+			remove_md(md, lv, 0);
+			progress = true;
+		}
+	}
+	for (uint32_t l = 0; l < md->nlv && !r; l++)
+		if (in_set(set, n, md->lvs[l]))
+			r = vm_err(vg->ctx, -EBUSY, "volume group %s: %s/%s could not be removed: its users refer "
+				   "to each other", md->name, md->name, md->lvs[l]->name);
+	if (n)
+		vg_changed(vg);
+	if (!r)
+		*removed = nvis;
+	free(set);
+	return r;
+}
+
 int vm_lv_rename(vm_lv *lv, const char *new_name)
 {
 	vm_vg *vg = lv->vg;
 	char err[VMF_ERRLEN];
 	int r;
-	if ((r = writable(vg)) || (r = known(lv, "renamed")) || (r = in_use(lv, "renamed")))
+	if ((r = vg_writable(vg)) || (r = known(lv, "renamed")) || (r = in_use(lv, "renamed")))
 		return r;
 	if (vmf_lv_name_check(new_name, err))
 		return vm_err(vg->ctx, -EINVAL, "invalid logical volume name: %s", err);
@@ -430,7 +524,7 @@ int vm_lv_add_tag(vm_lv *lv, const char *tag)
 {
 	char err[VMF_ERRLEN];
 	int r;
-	if ((r = writable(lv->vg)) || (r = known(lv, "tagged")))
+	if ((r = vg_writable(lv->vg)) || (r = known(lv, "tagged")))
 		return r;
 	if (vmf_tag_check(tag, err))
 		return vm_err(lv->vg->ctx, -EINVAL, "%s", err);
@@ -441,7 +535,7 @@ int vm_lv_add_tag(vm_lv *lv, const char *tag)
 int vm_lv_del_tag(vm_lv *lv, const char *tag)
 {
 	int r;
-	if ((r = writable(lv->vg)) || (r = known(lv, "tagged")))
+	if ((r = vg_writable(lv->vg)) || (r = known(lv, "tagged")))
 		return r;
 	if (!vmf_strlist_del(&lv->md->tags, tag))
 		return vm_err(lv->vg->ctx, -ENOENT, "%s/%s has no tag %s", lv->vg->md->name, lv->md->name, tag);

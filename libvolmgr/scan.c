@@ -73,6 +73,35 @@ const char *scan_dev_vg(struct scan *s, const struct vm_dev *d)
 }
 
 /*
+ * A PV that is in no VG, though a copy of a VG's metadata on it lists it: a
+ * newer copy of that VG (same id) does not, as when the VG let it go while
+ * it was missing. The newer copy, or NULL. Until its areas are cleared it is
+ * no orphan to take, as in lvm2 ("outdated PV").
+ */
+const struct vmf_vg *scan_dev_outdated(struct scan *s, const struct vm_dev *d)
+{
+	for (size_t i = 0; i < s->ntext; i++) {
+		const struct vmf_vg *md = s->texts[i].md;
+		if (!md || vmf_vg_find_pv_id(md, d->pvh.pv_id) < 0)
+			continue;
+		for (size_t j = 0; j < s->ntext; j++) {
+			const struct vmf_vg *o = s->texts[j].md;
+			if (o && !memcmp(o->id, md->id, VMF_ID_LEN) && o->seqno > md->seqno &&
+			    vmf_vg_find_pv_id(o, d->pvh.pv_id) < 0)
+				return o;
+		}
+	}
+	return NULL;
+}
+
+void scan_warn_outdated(vm_ctx *ctx, const struct vm_dev *d, const struct vmf_vg *md)
+{
+	vm_log(ctx, VM_LOG_WARN, "WARNING: %s: outdated physical volume: volume group %s no longer lists it "
+	       "(seqno %llu); 'vgck --updatemetadata %s' clears it.", d->path, md->name,
+	       (unsigned long long)md->seqno, md->name);
+}
+
+/*
  * A metadata text as read from a ring: one read into a buffer in whole
  * blocks when it does not wrap (no copy, which is most of the cost at
  * 10,000 LVs), a read per piece into one buffer when it does.
@@ -376,9 +405,15 @@ int scan_run(vm_ctx *ctx, const char *want_vg)
 		s->orphans = calloc(s->ndev ? s->ndev : 1, sizeof(*s->orphans));
 		if (!s->orphans)
 			r = -ENOMEM;
-		for (size_t i = 0; i < s->ndev && !r; i++)
-			if (!scan_dev_vg(s, &s->devs[i]))
+		for (size_t i = 0; i < s->ndev && !r; i++) {
+			const struct vmf_vg *newer;
+			if (scan_dev_vg(s, &s->devs[i]))
+				continue;
+			if ((newer = scan_dev_outdated(s, &s->devs[i])))
+				scan_warn_outdated(ctx, &s->devs[i], newer);
+			else
 				s->orphans[s->norphan++] = (struct vm_pv){ .ctx = ctx, .dev = &s->devs[i] };
+		}
 	}
 	if (r) {
 		scan_put(s);

@@ -297,8 +297,9 @@ int vm_lv_merge(vm_lv *snap)
 	struct vmf_vg *md = vg->md;
 	struct vmf_lv *sn = snap_of_cow(md, snap->md), *om = sn ? snap_origin_md(md, sn) : NULL;
 	int64_t chunk = 0;
-	if (vg->mode != VM_VG_WRITE)
-		return vm_err(ctx, -EPERM, "volume group %s is open read-only", md->name);
+	int r = vg_writable(vg);
+	if (r)
+		return r;
 	if (!om)
 		return vm_err(ctx, -EINVAL, "%s/%s is not a snapshot", md->name, snap->md->name);
 	if (snap_merging(sn))
@@ -308,7 +309,7 @@ int vm_lv_merge(vm_lv *snap)
 		return vm_err(ctx, -EBUSY, "%s/%s has other snapshots: remove them before merging %s/%s",
 			      md->name, om->name, md->name, snap->md->name);
 	vmt_get_int(snap_seg(sn), "chunk_size", &chunk);
-	int r = snap_segment(vg, sn, vmf_lv_extents(om), (uint64_t)chunk, om->name, "merging_store",
+	r = snap_segment(vg, sn, vmf_lv_extents(om), (uint64_t)chunk, om->name, "merging_store",
 			     snap->md->name);
 	if (!r)
 		vmf_strlist_del(&sn->status, "VISIBLE");     /* as lvm2 writes a merging snapshot */

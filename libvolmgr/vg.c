@@ -99,6 +99,45 @@ void vm_vg_free(vm_vg *vg)
 	free(vg);
 }
 
+/* A PV with an older copy of this VG that the VG no longer lists ("outdated"). */
+static bool vg_outdated_dev(const vm_vg *vg, const struct vm_dev *d)
+{
+	for (uint32_t k = 0; k < vg->npvh; k++)
+		if (vg->pvs[k].dev == d)
+			return false;
+	for (uint32_t m = 0; m < d->nmda; m++)
+		if (d->mda[m].state == MDA_OK && d->mda[m].seqno < vg->md->seqno &&
+		    !memcmp(d->mda[m].vgid, vg->md->id, VMF_ID_LEN))
+			return true;
+	return false;
+}
+
+/*
+ * The outdated PVs of the VG: each is reported; with @release (the VG open
+ * for writing) the next commit empties their metadata areas, as vgreduce
+ * does, which makes them orphans. How many, or -errno.
+ */
+int vg_outdated(vm_vg *vg, bool release)
+{
+	int n = 0, r;
+	for (size_t i = 0; i < vg->scan->ndev; i++) {
+		struct vm_dev *d = &vg->scan->devs[i];
+		if (!vg_outdated_dev(vg, d))
+			continue;
+		n++;
+		if (!release)
+			continue;
+		if (vg->lockfd2 < 0 && (r = lock_take(vg->ctx, VM_ORPHAN_LOCK, true, &vg->lockfd2)))
+			return r;
+		struct vm_dev **nd = realloc(vg->dropped, (vg->ndropped + 1) * sizeof(*nd));
+		if (!nd)
+			return -ENOMEM;
+		vg->dropped = nd;
+		vg->dropped[vg->ndropped++] = d;
+	}
+	return n;
+}
+
 /* Choose the copy with the highest seqno; report copies that are stale or damaged. */
 static int vg_from_scan(vm_vg *vg, const char *name)
 {
@@ -153,12 +192,37 @@ static int vg_from_scan(vm_vg *vg, const char *name)
 			       a->state == MDA_BAD ? "damaged" : a->state == MDA_EMPTY ? "empty" : "stale");
 		}
 	}
+	for (size_t i = 0; i < s->ndev; i++)
+		if (vg_outdated_dev(vg, &s->devs[i]))
+			scan_warn_outdated(ctx, &s->devs[i], vg->md);
+	return 0;
+}
+
+static int missing_err(vm_vg *vg, uint32_t i)
+{
+	char id[39];
+	vmf_id_format(vg->md->pvs[i].id, id);
+	return vm_err(vg->ctx, -ENXIO, "volume group %s: physical volume %s is missing; refusing to change "
+		      "the volume group ('vgreduce --removemissing %s' takes it out)", vg->md->name, id,
+		      vg->md->name);
+}
+
+/* A change needs the VG open for writing, and whole. */
+int vg_writable(vm_vg *vg)
+{
+	if (vg->mode != VM_VG_WRITE)
+		return vm_err(vg->ctx, -EPERM, "volume group %s is open read-only", vg->md->name);
+	for (uint32_t i = 0; i < vg->npvh; i++)
+		if (!vg->pvs[i].dev)
+			return missing_err(vg, i);
 	return 0;
 }
 
 int vm_vg_open(vm_ctx *ctx, const char *name, int mode, vm_vg **out)
 {
 	char err[VMF_ERRLEN];
+	bool partial = mode & VM_VG_PARTIAL;
+	mode &= ~VM_VG_PARTIAL;
 	if (vmf_name_check(name, err))
 		return vm_err(ctx, -EINVAL, "invalid volume group name: %s", err);
 	vm_vg *vg = vg_alloc(ctx, mode);
@@ -171,14 +235,8 @@ int vm_vg_open(vm_ctx *ctx, const char *name, int mode, vm_vg **out)
 	ctx->keep_texts = false;
 	if (!r)
 		r = vg_from_scan(vg, name);
-	if (!r && mode == VM_VG_WRITE)
-		for (uint32_t i = 0; i < vg->npvh && !r; i++)
-			if (!vg->pvs[i].dev) {
-				char id[39];
-				vmf_id_format(vg->md->pvs[i].id, id);
-				r = vm_err(ctx, -ENXIO, "volume group %s: physical volume %s is missing; "
-					   "refusing to change the volume group", name, id);
-			}
+	if (!r && mode == VM_VG_WRITE && !partial)
+		r = vg_writable(vg);
 	if (r) {
 		vm_vg_free(vg);
 		return r;
@@ -266,11 +324,15 @@ static int vg_claim_devices(vm_vg *vg, const char *const *paths, size_t n, struc
 	for (size_t i = 0; i < n && !r; i++) {
 		devs[i] = scan_find_dev(ctx->scan, paths[i]);
 		const char *in = devs[i] ? scan_dev_vg(ctx->scan, devs[i]) : NULL;
+		const struct vmf_vg *newer = devs[i] && !in ? scan_dev_outdated(ctx->scan, devs[i]) : NULL;
 		if (!devs[i])
 			r = vm_err(ctx, -ENOENT, "%s: not a physical volume", paths[i]);
 		else if (in)
 			r = vm_err(ctx, -EBUSY, "%s: physical volume is already in volume group %s",
 				   paths[i], in);
+		else if (newer)
+			r = vm_err(ctx, -EBUSY, "%s: outdated physical volume of volume group %s; "
+				   "'vgck --updatemetadata %s' clears it", paths[i], newer->name, newer->name);
 	}
 	/* only existing PVs can lack a metadata area: nothing was written if this fails */
 	bool any_mda = vg->md->npv > 0;
@@ -361,8 +423,8 @@ int vm_vg_extend(vm_vg *vg, const char *const *devs, size_t ndevs)
 {
 	struct vm_dev **d;
 	int r;
-	if (vg->mode != VM_VG_WRITE)
-		return vm_err(vg->ctx, -EPERM, "volume group %s is open read-only", vg->md->name);
+	if ((r = vg_writable(vg)))
+		return r;
 	if (vg->lockfd2 < 0 && (r = lock_take(vg->ctx, VM_ORPHAN_LOCK, true, &vg->lockfd2)))
 		return r;
 	if ((r = vg_claim_devices(vg, devs, ndevs, &d)))
@@ -373,13 +435,15 @@ int vm_vg_extend(vm_vg *vg, const char *const *devs, size_t ndevs)
 	return r;
 }
 
+static int drop_pvs(vm_vg *vg, const bool *drop);
+
 int vm_vg_reduce(vm_vg *vg, const char *const *devs, size_t ndevs)
 {
 	vm_ctx *ctx = vg->ctx;
 	struct vmf_vg *md = vg->md;
 	int r;
-	if (vg->mode != VM_VG_WRITE)
-		return vm_err(ctx, -EPERM, "volume group %s is open read-only", md->name);
+	if ((r = vg_writable(vg)))
+		return r;
 	struct vmf_pvmap *maps = vg_maps(vg);
 	if (!maps)
 		return -EINVAL;
@@ -419,21 +483,30 @@ int vm_vg_reduce(vm_vg *vg, const char *const *devs, size_t ndevs)
 		return r;
 	}
 	vg->dropped = dropped;
-	/* Compact the PV array and renumber stripe references. */
-	uint32_t *map = calloc(md->npv, sizeof(*map));
-	if (!map) {
-		free(drop);
-		return -ENOMEM;
-	}
-	uint32_t w = 0;
-	for (uint32_t i = 0; i < md->npv; i++) {
-		if (drop[i]) {
+	for (uint32_t i = 0; i < md->npv; i++)
+		if (drop[i])
 			vg->dropped[vg->ndropped++] = vg->pvs[i].dev;
-			continue;
+	r = drop_pvs(vg, drop);
+	free(drop);
+	return r;
+}
+
+/*
+ * Take the PVs marked in @drop out of the model: the PV array is compacted
+ * and stripe references renumbered. No extent may be on them.
+ */
+static int drop_pvs(vm_vg *vg, const bool *drop)
+{
+	struct vmf_vg *md = vg->md;
+	uint32_t *map = calloc(md->npv ? md->npv : 1, sizeof(*map));
+	if (!map)
+		return -ENOMEM;
+	uint32_t w = 0;
+	for (uint32_t i = 0; i < md->npv; i++)
+		if (!drop[i]) {
+			map[i] = w;
+			md->pvs[w++] = md->pvs[i];
 		}
-		map[i] = w;
-		md->pvs[w++] = md->pvs[i];
-	}
 	md->npv = w;
 	vmf_vg_forget_text(md);
 	for (uint32_t l = 0; l < md->nlv; l++)
@@ -443,9 +516,39 @@ int vm_vg_reduce(vm_vg *vg, const char *const *devs, size_t ndevs)
 				seg->stripes[k].pv = map[seg->stripes[k].pv];
 		}
 	free(map);
-	free(drop);
 	vg_changed(vg);
 	return vg_bind_pvs(vg);
+}
+
+int vm_vg_remove_missing(vm_vg *vg, bool force, size_t *lvs_removed)
+{
+	struct vmf_vg *md = vg->md;
+	size_t removed = 0, ngone = 0;
+	uint32_t with_mda = 0;
+	int r = 0;
+	if (lvs_removed)
+		*lvs_removed = 0;
+	if (vg->mode != VM_VG_WRITE)
+		return vm_err(vg->ctx, -EPERM, "volume group %s is open read-only", md->name);
+	bool *gone = calloc(md->npv ? md->npv : 1, sizeof(*gone));
+	if (!gone)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < md->npv; i++) {
+		gone[i] = !vg->pvs[i].dev;
+		ngone += gone[i];
+		with_mda += !gone[i] && vg->pvs[i].dev->nmda;
+	}
+	if (ngone && !with_mda)
+		r = vm_err(vg->ctx, -EINVAL, "volume group %s would be left without a metadata area", md->name);
+	if (!r && ngone)
+		r = lv_remove_on_missing(vg, gone, force, &removed);
+	/* the PVs go only when nothing is left on them */
+	if (!r && ngone)
+		r = drop_pvs(vg, gone);
+	free(gone);
+	if (lvs_removed)
+		*lvs_removed = removed;
+	return r;
 }
 
 int vm_vg_rename(vm_vg *vg, const char *new_name)
@@ -453,8 +556,8 @@ int vm_vg_rename(vm_vg *vg, const char *new_name)
 	vm_ctx *ctx = vg->ctx;
 	char err[VMF_ERRLEN];
 	int r, fd;
-	if (vg->mode != VM_VG_WRITE)
-		return vm_err(ctx, -EPERM, "volume group %s is open read-only", vg->md->name);
+	if ((r = vg_writable(vg)))
+		return r;
 	if (vmf_name_check(new_name, err))
 		return vm_err(ctx, -EINVAL, "invalid volume group name: %s", err);
 	if (!strcmp(new_name, vg->md->name))
@@ -495,8 +598,8 @@ int vm_vg_remove(vm_vg *vg, bool force)
 {
 	vm_ctx *ctx = vg->ctx;
 	int r;
-	if (vg->mode != VM_VG_WRITE)
-		return vm_err(ctx, -EPERM, "volume group %s is open read-only", vg->md->name);
+	if ((r = vg_writable(vg)))
+		return r;
 	if (vg->md->nlv && !force)
 		return vm_err(ctx, -EBUSY, "volume group %s still holds %u logical volumes",
 			      vg->md->name, vg->md->nlv);
@@ -797,8 +900,8 @@ int vm_vg_commit(vm_vg *vg)
 	char err[VMF_ERRLEN];
 	int r = 0;
 
-	if (vg->mode != VM_VG_WRITE)
-		return vm_err(ctx, -EPERM, "volume group %s is open read-only", md->name);
+	if ((r = vg_writable(vg)))
+		return r;
 	if (vg->removed)
 		return commit_remove(vg);
 	/* Names and hints as lvm2 writes them: pv0..pvN by position, current paths. */

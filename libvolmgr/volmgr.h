@@ -121,11 +121,13 @@ const char *vm_pv_tag_at(const vm_pv *pv, size_t i);
 
 /* ---------------------------------------------------------------- VGs */
 
-enum { VM_VG_READ = 0, VM_VG_WRITE = 1 };
+enum { VM_VG_READ = 0, VM_VG_WRITE = 1, VM_VG_PARTIAL = 2 };
 /*
  * Lock (shared for reading, exclusive for writing) and read a VG: the copy
  * with the highest seqno wins. -ENOENT if no such VG. The lock is held until
- * vm_vg_free().
+ * vm_vg_free(). A VG with a PV missing is not opened for writing (-ENXIO)
+ * unless VM_VG_PARTIAL is added, and then only vm_vg_remove_missing() may
+ * change it until the missing PVs are out.
  */
 int vm_vg_open(vm_ctx *ctx, const char *name, int mode, vm_vg **out);
 /* A new VG over @devs (orphan PVs; blank devices are made PVs). Nothing is written before commit. */
@@ -138,6 +140,13 @@ void vm_vg_free(vm_vg *vg);
 int vm_vg_extend(vm_vg *vg, const char *const *devs, size_t ndevs);
 /* All or nothing: fails without change if any PV holds extents. */
 int vm_vg_reduce(vm_vg *vg, const char *const *devs, size_t ndevs);
+/*
+ * Take the missing PVs out of the VG. LVs with extents on them, and what
+ * stands on those (snapshots, users), stop the change (-EBUSY) unless @force,
+ * which removes them, deactivated first. All or nothing; @lvs_removed (may
+ * be NULL) counts the LVs that went. No missing PV: 0, nothing changed.
+ */
+int vm_vg_remove_missing(vm_vg *vg, bool force, size_t *lvs_removed);
 int vm_vg_rename(vm_vg *vg, const char *new_name);
 /* Remove the VG (commit writes it away). With @force its LVs go too, else -EBUSY. */
 int vm_vg_remove(vm_vg *vg, bool force);

@@ -169,8 +169,37 @@ int cmd_vgextend(vm_ctx *ctx, struct opts *o)
 	return r;
 }
 
+/* vgreduce --removemissing [-f] VG: after a disk is lost, the VG without it. */
+static int vg_remove_missing(vm_ctx *ctx, struct opts *o)
+{
+	vm_vg *vg;
+	size_t lvs;
+	int r;
+	if (o->argc != 1)
+		return usage_error(o, "--removemissing takes a volume group name and no devices");
+	if ((r = vm_vg_open(ctx, o->argv[0], VM_VG_WRITE | VM_VG_PARTIAL, &vg)))
+		return fail(ctx, r);
+	size_t before = vm_vg_pv_count(vg);
+	if (!(r = vm_vg_remove_missing(vg, o->force, &lvs)) && vm_vg_pv_count(vg) < before)
+		r = vm_vg_commit(vg);
+	size_t gone = before - vm_vg_pv_count(vg);
+	vm_vg_free(vg);
+	if (r)
+		return fail(ctx, r);
+	if (!gone)
+		say(o, "Volume group \"%s\" is already consistent.", o->argv[0]);
+	else
+		say(o, "Removed %zu missing physical volume(s) and %zu logical volume(s) from volume group \"%s\"",
+		    gone, lvs, o->argv[0]);
+	return 0;
+}
+
 int cmd_vgreduce(vm_ctx *ctx, struct opts *o)
 {
+	if (o->removemissing)
+		return vg_remove_missing(ctx, o);
+	if (o->force)
+		return usage_error(o, "-f/--force goes with --removemissing");
 	int r = vg_devices(ctx, o, vm_vg_reduce);
 	for (int i = 1; !r && i < o->argc; i++)
 		say(o, "Removed \"%s\" from volume group \"%s\"", o->argv[i], o->argv[0]);

@@ -22,7 +22,7 @@ enum {
 	O_REPORTFORMAT, O_DEVICES, O_FILE, O_CONFIG, O_TYPE, O_SNAPSHOT, O_RESIZEFS,
 	O_UPDATEMETADATA, O_READONLY, O_VERBOSE, O_QUIET, O_HELP, O_AUTOBACKUP, O_NOFSCK,
 	O_NAMEPREFIXES, O_UNIT, O_ACTMODE, O_REFRESH, O_CHUNKSIZE, O_INTERVAL, O_ONCE, O_MERGE, O_BACKGROUND, O_TARGET, O_BUS, O_CACHE, O_IO, O_SERIAL, O_FORMAT, O_LIVE,
-	O_PERSIST, O_QMP, O_NOTIFY,
+	O_PERSIST, O_QMP, O_NOTIFY, O_REMOVEMISSING,
 };
 
 struct optdef {
@@ -51,6 +51,7 @@ static const struct optdef optdefs[] = {
 	{ "config", 0, 1, O_CONFIG },         { "type", 0, 1, O_TYPE },
 	{ "snapshot", 's', 0, O_SNAPSHOT },   { "resizefs", 'r', 0, O_RESIZEFS },
 	{ "updatemetadata", 0, 0, O_UPDATEMETADATA }, { "readonly", 0, 0, O_READONLY },
+	{ "removemissing", 0, 0, O_REMOVEMISSING },
 	{ "verbose", 'v', 0, O_VERBOSE },     { "quiet", 'q', 0, O_QUIET },
 	{ "help", 'h', 0, O_HELP },           { "autobackup", 'A', 1, O_AUTOBACKUP },
 	{ "nofsck", 0, 0, O_NOFSCK },         { "nameprefixes", 0, 0, O_NAMEPREFIXES },
@@ -80,8 +81,8 @@ static const struct command commands[] = {
 	{ "vgcreate", cmd_vgcreate, COMMON " physicalextentsize",
 	  "VG PV...", "Create a volume group" },
 	{ "vgextend", cmd_vgextend, COMMON, "VG PV...", "Add physical volumes to a volume group" },
-	{ "vgreduce", cmd_vgreduce, COMMON, "VG PV...",
-	  "Remove unused physical volumes from a volume group" },
+	{ "vgreduce", cmd_vgreduce, COMMON " removemissing force", "VG PV... | --removemissing [-f] VG",
+	  "Remove unused or missing physical volumes from a volume group" },
 	{ "vgremove", cmd_vgremove, COMMON " force", "VG...", "Remove volume groups" },
 	{ "vgrename", cmd_vgrename, COMMON, "OLD NEW", "Rename a volume group" },
 	{ "vgs", cmd_vgs, REPORT, "[VG...]", "Report volume groups" },
@@ -343,6 +344,7 @@ static int parse_opts(const struct command *c, int argc, char **argv, struct opt
 		case O_SNAPSHOT: o->snapshot = true; break;
 		case O_RESIZEFS: o->resizefs = true; break;
 		case O_UPDATEMETADATA: o->updatemetadata = true; break;
+		case O_REMOVEMISSING: o->removemissing = true; break;
 		case O_READONLY: o->readonly = true; break;
 		case O_VERBOSE: o->verbose++; break;
 		case O_QUIET: o->quiet++; break;

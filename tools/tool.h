@@ -27,7 +27,7 @@ struct opts {
 	int stripes;
 	int force, yes, verbose, quiet;
 	bool noheadings, nosuffix, unbuffered, snapshot, resizefs, updatemetadata, readonly;
-	bool nameprefixes, refresh, nofsck, once, merge, background, live, persist;
+	bool nameprefixes, refresh, nofsck, once, merge, background, live, persist, removemissing;
 };
 
 struct command {

@@ -264,7 +264,7 @@ refused "vgcreate -f" "unrecognised option '-f'" "$V" vgcreate -f vgx "$D7"
 refused "vgcreate --metadatasize" "unrecognised option '--metadatasize" "$V" vgcreate --metadatasize 1m vgx "$D7"
 refused "vgcreate --dataalignment" "unrecognised option '--dataalignment" "$V" vgcreate --dataalignment 1m vgx "$D7"
 refused "vgextend -f" "unrecognised option '-f'" "$V" vgextend -f vg "$D7"
-refused "vgreduce -f" "unrecognised option '-f'" "$V" vgreduce -f vg "$D3"
+refused "vgreduce -f without --removemissing" "-f/--force goes with --removemissing" "$V" vgreduce -f vg "$D3"
 refused "vgchange --addtag" "unrecognised option '--addtag" "$V" vgchange -an --addtag x vg
 refused "vgchange --deltag" "unrecognised option '--deltag" "$V" vgchange -an --deltag x vg
 refused "lvextend -i 2" "unrecognised option '-i'" "$V" lvextend -i 2 -l +2 vg/lv1

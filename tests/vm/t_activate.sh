@@ -8,7 +8,8 @@
 #    lvm2 is the judge, both ways (volmgr activates and deactivates what lvm2 made and
 #    activated, and the other way round);
 #  - an open LV is neither removed nor deactivated; a missing PV; lvcreate's zeroing
-#    and signature wiping; lvrename / vgrename of active LVs.
+#    and signature wiping; lvrename / vgrename of active LVs; vgreduce --removemissing -f
+#    of active LVs.
 TNAME=vm_activate
 . /test/lib.sh
 export VOLMGR_SYSTEM_DIR=/tmp/vm VOLMGR_LOCK_DIR=/tmp/vm/lock VOLMGR_DEVICES="$D1,$D2,$D3"
@@ -292,6 +293,36 @@ check "/dev/new-vg/lin-2 and /dev/new-vg/str are block devices" sh -c "[ -b /dev
 intact "new-vg/lin-2 reads what lin held" /dev/new-vg/lin-2 lin 4096
 intact "new-vg/str reads what str held" /dev/new-vg/str str 8192
 VG=new-vg
+
+# --- vgreduce --removemissing -f with LVs active: those on the lost PV go down first ----------
+# on $D2: multi-lv, str; the others stay (lin-2, gap on $D1, lvm-lin on $D3, lvm-str on $D1 $D3)
+ok "vgchange -ay new-vg" volmgr vgchange -ay new-vg
+TVM=$(dm_tables new--vg-)
+s0=$(seqno new-vg)
+exec 3<"/dev/new-vg/str"
+out=$(VOLMGR_DEVICES="$D1,$D3" volmgr vgreduce --removemissing -f new-vg 2>&1)
+rc=$?
+is "without $D2, str open: vgreduce --removemissing -f fails, exit 5" $rc 5
+check "... saying str is in use ($out)" has "$out" "str.* in use\|in use.*str"
+is "... no metadata written" "$(seqno new-vg)" "$s0"
+check "... str is still active" has "$(dm_ids new--vg-)" "^new--vg-str "
+exec 3<&-
+ok "without $D2: vgreduce --removemissing -f new-vg" \
+	env VOLMGR_DEVICES="$D1,$D3" volmgr vgreduce --removemissing -f new-vg
+is "the LVs on $D2 left the VG" "$(VOLMGR_DEVICES="$D1,$D3" volmgr lvs --noheadings -o lv_name new-vg 2>&1 | xargs)" \
+	"gap lin-2 lvm-lin lvm-str"
+is "... and the kernel: the others keep their tables" "$(dm_tables new--vg-)" \
+	"$(printf '%s\n' "$TVM" | grep -Ev "^new--vg-(multi--lv|str):")"
+intact "lin-2 still reads what lin held" /dev/new-vg/lin-2 lin 4096
+out=$(volmgr vgck new-vg 2>&1)
+rc=$?
+check "$D2 back: vgck fails (exit $rc)" [ $rc -ne 0 ]
+check "... calling $D2 outdated ($out)" has "$out" "$D2: outdated"
+ok "vgck --updatemetadata new-vg clears $D2" volmgr vgck --updatemetadata new-vg
+ok "volmgr vgck new-vg is clean" volmgr vgck new-vg
+is "lvm2 vgck new-vg is clean, $D2 included" "$(vgck new-vg 2>&1)" ""
+is "lvm2 lists the same LVs" "$(lvs --noheadings -o lv_name new-vg 2>&1 | xargs)" "gap lin-2 lvm-lin lvm-str"
+ok "vgextend new-vg $D2" volmgr vgextend new-vg "$D2"
 ok "vgchange -an new-vg" volmgr vgchange -an new-vg
 is "no dm device left" "$(dm_ids new--vg-)" ""
 finish
