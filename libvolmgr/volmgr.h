@@ -154,7 +154,11 @@ int vm_vg_remove(vm_vg *vg, bool force);
 int vm_vg_backup(vm_vg *vg, const char *path);
 /* Restore metadata from a backup file onto the PVs it names (found by uuid). */
 int vm_vg_restore(vm_ctx *ctx, const char *name, const char *path);
-/* Check metadata areas; with @repair rewrite stale or damaged ones. Problems found, or -errno. */
+/*
+ * Check metadata areas; with @repair rewrite stale or damaged ones, and empty
+ * those of outdated PVs (left out of the VG while they were missing).
+ * Problems found, or -errno.
+ */
 int vm_vg_check(vm_ctx *ctx, const char *name, bool repair);
 
 const char *vm_vg_name(const vm_vg *vg);
