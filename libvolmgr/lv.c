@@ -430,15 +430,17 @@ static size_t lvs_on_missing(const struct vmf_vg *md, const bool *gone, struct v
 		grown = 0;
 		for (uint32_t l = 0; l < md->nlv; l++) {
 			struct vmf_lv *o = md->lvs[l];
-			bool hit = false;
-			for (size_t i = 0; o->unknown && i < n && !hit && !in_set(set, n, o); i++)
+			if (!o->unknown)        /* only other segment types name LVs */
+				continue;
+			bool was = in_set(set, n, o), hit = was;
+			for (size_t i = 0; i < n && !hit; i++)
 				for (uint32_t s = 0; s < o->nseg && !hit; s++)
 					hit = seg_names(&o->segs[s], set[i]->name);
-			if (hit) {
+			if (hit && !was) {
 				set[n++] = o;
 				grown++;
 			}
-			struct vmf_lv *cow = in_set(set, n, o) && snap_seg(o) ? snap_cow_md(md, o) : NULL;
+			struct vmf_lv *cow = hit && snap_seg(o) ? snap_cow_md(md, o) : NULL;
 			if (cow && !in_set(set, n, cow)) {
 				set[n++] = cow;
 				grown++;
