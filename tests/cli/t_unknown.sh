@@ -238,4 +238,11 @@ ok "lvm2 vgck vu at the end" vgck vu
 same "the unknown keys are still on disk" \
 	"$(pvck --dump metadata "$D1" 2>/dev/null | grep -c '_future_key = ')" 5
 
+# vgremove -f takes every LV, users (the thin LV, then the pool) before what
+# they name, and the pool's hidden sub-LVs with the pool.
+ok "volmgr vgcfgrestore the thin VG again" "$V" vgcfgrestore -f "$TESTDIR/vu.vg" vu
+ok "volmgr vgremove -f, thin pool and thin LV in it" "$V" vgremove -f vu
+fails "volmgr: vu is gone" "$V" vgs vu
+same "lvm2: vu is gone (vgs exits 5)" "$(vgs vu >/dev/null 2>&1; echo $?)" 5
+
 finish
