@@ -207,11 +207,19 @@ static int missing_err(vm_vg *vg, uint32_t i)
 		      vg->md->name);
 }
 
-/* A change needs the VG open for writing, and whole. */
-int vg_writable(vm_vg *vg)
+static int vg_open_rw(vm_vg *vg)
 {
 	if (vg->mode != VM_VG_WRITE)
 		return vm_err(vg->ctx, -EPERM, "volume group %s is open read-only", vg->md->name);
+	return 0;
+}
+
+/* A change needs the VG open for writing, and whole. */
+int vg_writable(vm_vg *vg)
+{
+	int r = vg_open_rw(vg);
+	if (r)
+		return r;
 	for (uint32_t i = 0; i < vg->npvh; i++)
 		if (!vg->pvs[i].dev)
 			return missing_err(vg, i);
@@ -528,8 +536,8 @@ int vm_vg_remove_missing(vm_vg *vg, bool force, size_t *lvs_removed)
 	int r = 0;
 	if (lvs_removed)
 		*lvs_removed = 0;
-	if (vg->mode != VM_VG_WRITE)
-		return vm_err(vg->ctx, -EPERM, "volume group %s is open read-only", md->name);
+	if ((r = vg_open_rw(vg)))
+		return r;
 	bool *gone = calloc(md->npv ? md->npv : 1, sizeof(*gone));
 	if (!gone)
 		return -ENOMEM;
