@@ -26,8 +26,7 @@ CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 LDFLAGS   += -fsanitize=address,undefined
 endif
 ALL_CFLAGS = $(BASE) $(WARN) $(CFLAGS) $(shell pkg-config --cflags blkid uuid devmapper 2>/dev/null)
-# libblkid, libuuid and libdevmapper are loaded when first needed (dlopen)
-LIBS_LIB  :=
+# libblkid, libuuid and libdevmapper are not linked: loaded when first needed (dlopen)
 
 ifeq ($(V),1)
 Q :=
@@ -61,7 +60,7 @@ libvolmgr/libvolmgr.a: $(MD_OBJ) $(LIB_OBJ)
 $(LIBSO): $(MD_OBJ) $(LIB_OBJ) libvolmgr/libvolmgr.sym
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=libvolmgr/libvolmgr.sym \
-		-Wl,-z,defs -o $@ $(MD_OBJ) $(LIB_OBJ) $(LDFLAGS) $(LIBS_LIB)
+		-Wl,-z,defs -o $@ $(MD_OBJ) $(LIB_OBJ) $(LDFLAGS)
 
 libvolmgr/libvolmgr.so: $(LIBSO)
 	$(Q)ln -sf $(SONAME) $@
@@ -71,14 +70,14 @@ libvolmgr/libvolmgr.so: $(LIBSO)
 # command costs. libvolmgr.so.1 is for other programs.
 tools/volmgr: $(TOOL_OBJ) libvolmgr/libvolmgr.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $(TOOL_OBJ) libvolmgr/libvolmgr.a $(LDFLAGS) $(LIBS_LIB)
+	$(Q)$(CC) -o $@ $(TOOL_OBJ) libvolmgr/libvolmgr.a $(LDFLAGS)
 
 libvolmgr/volmgr.pc: libvolmgr/volmgr.pc.in Makefile
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|;s|@LIBDIR@|$(LIBDIR)|;s|@INCDIR@|$(INCDIR)|;s|@VERSION@|$(VERSION)|' $< > $@
 
 tests/unit/test_%: tests/unit/test_%.c libvolmgr/libvolmgr.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< libvolmgr/libvolmgr.a $(LDFLAGS) $(LIBS_LIB) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -o $@ $< libvolmgr/libvolmgr.a $(LDFLAGS) -lcmocka
 
 # The public header stands alone: strict C99 and C++ too.
 check-header: libvolmgr/volmgr.h
@@ -114,8 +113,8 @@ check-vm: all
 		echo "check-vm: this kernel has device-mapper; the VM suite is for kernels without"; \
 	else tests/vm/check; fi
 
-# The nested guest of t_guest.sh (a qemu boot inside the test VM, about 2 minutes).
-# The guest test alone, with its nested guest (make check runs it among the others).
+# t_guest.sh alone, with its nested guest (a qemu boot inside the test VM, about
+# 2 minutes; make check runs it among the others).
 check-slow: all
 	$(Q)VOLMGR_VM_APPEND=vm.nested=1 tests/vm/run --qemu --disks 2 --timeout 600 tests/vm/t_guest.sh
 
